@@ -1,0 +1,235 @@
+namespace MlNetExtensions.Numerics;
+
+/// <summary>
+/// Streaming sufficient statistics of weighted least squares: Σw, the weighted means of the features and the
+/// label, and the centred cross-products Σw(x−x̄)(x−x̄)ᵀ, Σw(x−x̄)(y−ȳ), Σw(y−ȳ)². Memory is O(d²) whatever
+/// the number of rows; two accumulators over disjoint shards <see cref="Merge"/> into the statistics of
+/// their concatenation, which is what lets a fit scale out over threads or machines.
+/// </summary>
+/// <remarks>
+/// Sums are kept in double relative to a shift (the first row seen), so that uncentred data such as
+/// values around 1e6 with a spread of 1 do not lose their digits to cancellation; <see cref="Merge"/> re-expresses
+/// one shard's sums relative to the other's shift exactly (S' = TSTᵀ with T = I + δ·e₁ᵀ).
+/// Not thread-safe: give each thread its own accumulator and merge them.
+/// </remarks>
+public sealed class NormalEquationAccumulator
+{
+    private const int BlockRows = 128;
+
+    private readonly int _featureCount;
+    private readonly int _stride;
+    private readonly int _labelIndex;
+    private readonly int _oneIndex;
+    private readonly double[] _sums;
+    private readonly double[] _shift;
+    private bool _hasShift;
+    private long _count;
+    private double[]? _scratch;
+
+    /// <summary>Creates an empty accumulator for rows of <paramref name="featureCount"/> features.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="featureCount"/> is negative.</exception>
+    public NormalEquationAccumulator(int featureCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(featureCount);
+        _featureCount = featureCount;
+        _labelIndex = featureCount;
+        _oneIndex = featureCount + 1;
+        _stride = (featureCount + 2 + SyrkKernel.TileColumns - 1) / SyrkKernel.TileColumns * SyrkKernel.TileColumns;
+        _sums = new double[_stride * _stride];
+        _shift = new double[featureCount + 1];
+    }
+
+    /// <summary>Number of features per row.</summary>
+    public int FeatureCount => _featureCount;
+
+    /// <summary>Number of rows with a positive weight added so far.</summary>
+    public long Count => _count;
+
+    /// <summary>Sum of the example weights added so far.</summary>
+    public double WeightSum => _sums[_oneIndex * _stride + _oneIndex];
+
+    /// <summary>Adds one row.</summary>
+    /// <exception cref="ArgumentException">The row's length differs from <see cref="FeatureCount"/>, or a value or the weight is not finite, or the weight is negative.</exception>
+    public void Add(ReadOnlySpan<float> features, float label, float weight = 1f)
+        => AddRows(features, [label], [weight]);
+
+    /// <summary>
+    /// Adds a block of rows: <paramref name="features"/> is row-major (rows × <see cref="FeatureCount"/>),
+    /// <paramref name="weights"/> is empty (all ones) or one weight per row.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths disagree, or a value is not finite, or a weight is negative.</exception>
+    public void AddRows(ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<float> weights)
+    {
+        int rows = labels.Length;
+        if (features.Length != rows * _featureCount)
+            throw new ArgumentException($"Expected {rows} rows × {_featureCount} features = {rows * _featureCount} values, got {features.Length}.", nameof(features));
+        if (!weights.IsEmpty && weights.Length != rows)
+            throw new ArgumentException($"Expected {rows} weights (one per label), got {weights.Length}.", nameof(weights));
+        if (!VectorMath.AllFinite(features) || !VectorMath.AllFinite(labels) || (!weights.IsEmpty && !VectorMath.AllFinite(weights)))
+            throw new ArgumentException("Features, labels and weights must be finite; skip rows with missing values before adding them.");
+        foreach (var w in weights)
+            if (w < 0) throw new ArgumentException($"Weights must be non-negative; got {w}.", nameof(weights));
+        AddValidatedRows(features, labels, weights);
+    }
+
+    /// <summary>Adds rows already checked to be finite with non-negative weights (the trainer's fast path).</summary>
+    internal void AddValidatedRows(ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<float> weights)
+    {
+        int rows = labels.Length;
+        if (rows == 0) return;
+        int d = _featureCount;
+        if (!_hasShift)
+        {
+            for (int k = 0; k < d; k++) _shift[k] = features[k];
+            _shift[_labelIndex] = labels[0];
+            _hasShift = true;
+        }
+        _scratch ??= new double[BlockRows * _stride];
+        var scratch = _scratch.AsSpan();
+
+        for (int start = 0; start < rows; start += BlockRows)
+        {
+            int count = Math.Min(BlockRows, rows - start);
+            int used = 0;
+            for (int r = 0; r < count; r++)
+            {
+                float w = weights.IsEmpty ? 1f : weights[start + r];
+                if (w == 0) continue;
+                double sw = w == 1f ? 1.0 : Math.Sqrt(w);
+                var target = scratch.Slice(used * _stride, _stride);
+                var x = features.Slice((start + r) * d, d);
+                for (int k = 0; k < d; k++) target[k] = (x[k] - _shift[k]) * sw;
+                target[_labelIndex] = (labels[start + r] - _shift[_labelIndex]) * sw;
+                target[_oneIndex] = sw;
+                // Padding columns stay zero: they were zeroed when the scratch was allocated and are never written.
+                used++;
+            }
+            SyrkKernel.UpperRankKUpdate(scratch, used, _stride, _sums);
+            _count += used;
+        }
+    }
+
+    /// <summary>
+    /// Adds the statistics of <paramref name="other"/> (a disjoint shard of the same columns) to this one, so that
+    /// this accumulator then describes the concatenation of both. <paramref name="other"/> is not changed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The two accumulators have different feature counts.</exception>
+    public void Merge(NormalEquationAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._featureCount != _featureCount)
+            throw new ArgumentException($"Cannot merge statistics of {other._featureCount} features into statistics of {_featureCount}.", nameof(other));
+        if (!other._hasShift) return;
+        if (!_hasShift)
+        {
+            other._sums.CopyTo(_sums, 0);
+            other._shift.CopyTo(_shift, 0);
+            _hasShift = true;
+            _count = other._count;
+            return;
+        }
+
+        int m = _oneIndex + 1;
+        var s = other.SymmetricSums();
+        // Rows of the other shard relative to this shift: v = u + δ·u_one, δ = shift_other − shift_this.
+        var delta = new double[m];
+        for (int k = 0; k <= _labelIndex; k++) delta[k] = other._shift[k] - _shift[k];
+        double wsum = s[_oneIndex * m + _oneIndex];
+        for (int i = 0; i < m; i++)
+        {
+            double gi = s[i * m + _oneIndex];
+            for (int j = i; j < m; j++)
+            {
+                double gj = s[j * m + _oneIndex];
+                double value = s[i * m + j] + delta[i] * gj + gi * delta[j] + wsum * delta[i] * delta[j];
+                _sums[i * _stride + j] += value;
+            }
+        }
+        _count += other._count;
+    }
+
+    /// <summary>The centred statistics of all rows added so far.</summary>
+    /// <exception cref="InvalidOperationException">No row with a positive weight was added.</exception>
+    public LeastSquaresMoments ToMoments()
+    {
+        if (_count == 0 || WeightSum <= 0)
+            throw new InvalidOperationException("No row with a positive weight was added to the least-squares statistics.");
+        int d = _featureCount;
+        int m = _oneIndex + 1;
+        var s = SymmetricSums();
+        double w = s[_oneIndex * m + _oneIndex];
+        var meanOffset = new double[d + 1];
+        for (int k = 0; k <= d; k++) meanOffset[k] = s[k * m + _oneIndex] / w;
+
+        var cov = new double[d * d];
+        var xy = new double[d];
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = i; j < d; j++)
+            {
+                double c = s[i * m + j] - w * meanOffset[i] * meanOffset[j];
+                cov[i * d + j] = c;
+                cov[j * d + i] = c;
+            }
+            xy[i] = s[i * m + _labelIndex] - w * meanOffset[i] * meanOffset[_labelIndex];
+        }
+        double yy = Math.Max(0, s[_labelIndex * m + _labelIndex] - w * meanOffset[_labelIndex] * meanOffset[_labelIndex]);
+
+        var means = new double[d];
+        for (int k = 0; k < d; k++) means[k] = _shift[k] + meanOffset[k];
+        return new LeastSquaresMoments(d, _count, w, means, _shift[_labelIndex] + meanOffset[_labelIndex], cov, xy, yy);
+    }
+
+    /// <summary>The used (d+2)² part of the sums as a full symmetric matrix.</summary>
+    private double[] SymmetricSums()
+    {
+        int m = _oneIndex + 1;
+        var s = new double[m * m];
+        for (int i = 0; i < m; i++)
+            for (int j = i; j < m; j++)
+            {
+                double v = _sums[i * _stride + j];
+                s[i * m + j] = v;
+                s[j * m + i] = v;
+            }
+        return s;
+    }
+}
+
+/// <summary>
+/// Centred, weighted sufficient statistics of a least-squares problem (what <see cref="NormalEquationAccumulator"/> produces).
+/// </summary>
+/// <param name="FeatureCount">d, the number of features.</param>
+/// <param name="Count">Rows with a positive weight.</param>
+/// <param name="WeightSum">Σw.</param>
+/// <param name="FeatureMeans">Weighted means x̄ (length d).</param>
+/// <param name="LabelMean">Weighted mean ȳ.</param>
+/// <param name="CrossProducts">Σw(x−x̄)(x−x̄)ᵀ, row-major d × d.</param>
+/// <param name="FeatureLabelProducts">Σw(x−x̄)(y−ȳ) (length d).</param>
+/// <param name="LabelSumOfSquares">Σw(y−ȳ)², the total sum of squares.</param>
+public sealed record LeastSquaresMoments(
+    int FeatureCount,
+    long Count,
+    double WeightSum,
+    double[] FeatureMeans,
+    double LabelMean,
+    double[] CrossProducts,
+    double[] FeatureLabelProducts,
+    double LabelSumOfSquares)
+{
+    /// <summary>Σw(y − θᵀx − b)² for any coefficients, from the statistics alone.</summary>
+    public double ResidualSumOfSquares(ReadOnlySpan<double> weights, double bias)
+    {
+        int d = FeatureCount;
+        double quad = 0, lin = 0, offset = LabelMean - bias;
+        for (int i = 0; i < d; i++)
+        {
+            double row = 0;
+            for (int j = 0; j < d; j++) row += CrossProducts[i * d + j] * weights[j];
+            quad += weights[i] * row;
+            lin += weights[i] * FeatureLabelProducts[i];
+            offset -= weights[i] * FeatureMeans[i];
+        }
+        return Math.Max(0, LabelSumOfSquares - 2 * lin + quad + WeightSum * offset * offset);
+    }
+}

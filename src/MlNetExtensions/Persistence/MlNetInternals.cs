@@ -1,0 +1,219 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
+
+namespace MlNetExtensions.Persistence;
+
+/// <summary>
+/// The one bridge to ML.NET internals. ML.NET 5.0.1 builds its model objects through internal
+/// constructors; calling them here lets every trainer in this library return ML.NET's own model and
+/// transformer types, which then save, load, evaluate, export to ONNX and explain exactly like the
+/// built-ins, in programs that reference only Microsoft.ML.
+/// </summary>
+/// <remarks>
+/// Every use of reflection in the library lives in this class. Microsoft.ML is pinned to 5.0.1; if an
+/// upgrade moves a constructor, <see cref="VerifyAvailable"/> (run by a unit test) names the one that is gone.
+/// </remarks>
+internal static class MlNetInternals
+{
+    private const BindingFlags InstanceAny = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+
+    private static readonly Assembly DataAssembly = typeof(LinearRegressionModelParameters).Assembly;
+    private static readonly Assembly CoreAssembly = typeof(MLContext).Assembly;
+
+    private static readonly Lazy<PropertyInfo> CatalogEnvironment = new(() =>
+    {
+        var type = FindType(CoreAssembly, "Microsoft.ML.Data.IInternalCatalog");
+        return type.GetProperty("Environment", InstanceAny)
+            ?? throw Missing("property Microsoft.ML.Data.IInternalCatalog.Environment");
+    });
+
+    private static readonly Lazy<ConstructorInfo> LinearRegressionCtor = new(() => FindCtor(
+        typeof(LinearRegressionModelParameters),
+        typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float)));
+
+    private static readonly Lazy<ConstructorInfo> LinearBinaryCtor = new(() => FindCtor(
+        typeof(LinearBinaryModelParameters),
+        typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float), typeof(ModelStatisticsBase)));
+
+    private static readonly Lazy<ConstructorInfo> LinearStatisticsCtor = new(() => FindCtor(
+        typeof(LinearModelParameterStatistics),
+        typeof(IHostEnvironment), typeof(long), typeof(int), typeof(float), typeof(float),
+        typeof(VBuffer<float>).MakeByRefType(), typeof(VBuffer<float>), typeof(float)));
+
+    private static readonly Lazy<ConstructorInfo> PlattCtor = new(() => FindCtor(
+        typeof(PlattCalibrator), typeof(IHostEnvironment), typeof(double), typeof(double)));
+
+    private static readonly Lazy<ConstructorInfo> CalibratedCtor = new(() =>
+    {
+        var open = FindType(typeof(PlattCalibrator).Assembly,
+            "Microsoft.ML.Calibrators.ParameterMixingCalibratedModelParameters`2");
+        var closed = open.MakeGenericType(typeof(LinearBinaryModelParameters), typeof(PlattCalibrator));
+        return FindCtor(closed, typeof(IHostEnvironment), typeof(LinearBinaryModelParameters), typeof(PlattCalibrator));
+    });
+
+    private static readonly Lazy<ConstructorInfo> MaximumEntropyCtor = new(() => FindCtor(
+        typeof(MaximumEntropyModelParameters),
+        typeof(IHostEnvironment), typeof(VBuffer<float>[]), typeof(float[]), typeof(int), typeof(int),
+        typeof(string[]), typeof(ModelStatisticsBase)));
+
+    private static readonly Lazy<ConstructorInfo> RegressionTransformerCtor = new(() => FindCtor(
+        typeof(RegressionPredictionTransformer<LinearRegressionModelParameters>),
+        typeof(IHostEnvironment), typeof(LinearRegressionModelParameters), typeof(DataViewSchema), typeof(string)));
+
+    private static readonly Lazy<ConstructorInfo> BinaryTransformerCtor = new(() => FindCtor(
+        typeof(BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>),
+        typeof(IHostEnvironment), typeof(CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>),
+        typeof(DataViewSchema), typeof(string), typeof(float), typeof(string)));
+
+    private static readonly Lazy<ConstructorInfo> MulticlassTransformerCtor = new(() => FindCtor(
+        typeof(MulticlassPredictionTransformer<MaximumEntropyModelParameters>),
+        typeof(IHostEnvironment), typeof(MaximumEntropyModelParameters), typeof(DataViewSchema),
+        typeof(string), typeof(string), typeof(string), typeof(string)));
+
+    private static readonly Lazy<ConstructorInfo> TrainerInfoCtor = new(() => FindCtor(
+        typeof(TrainerInfo), typeof(bool), typeof(bool), typeof(bool), typeof(bool), typeof(bool), typeof(bool)));
+
+    private static readonly Lazy<PropertyInfo> IsCanceledProperty = new(() =>
+    {
+        var type = FindType(typeof(IHostEnvironment).Assembly, "Microsoft.ML.Runtime.ICancelable");
+        return type.GetProperty("IsCanceled", InstanceAny) ?? throw Missing("property Microsoft.ML.Runtime.ICancelable.IsCanceled");
+    });
+
+    private static readonly Lazy<MethodInfo> CancelExecutionMethod = new(() =>
+        typeof(MLContext).GetMethod("CancelExecution", InstanceAny, Type.EmptyTypes)
+        ?? throw Missing("method MLContext.CancelExecution()"));
+
+    /// <summary>The user's environment behind a trainer catalog (the catalog's public API offers no way back to it).</summary>
+    public static IHostEnvironment GetEnvironment(object catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return (IHostEnvironment)(CatalogEnvironment.Value.GetValue(catalog)
+            ?? throw new InvalidOperationException($"The catalog {catalog.GetType().Name} has no environment."));
+    }
+
+    /// <summary>True once <c>MLContext.CancelExecution()</c> was called on the environment (or its parent).</summary>
+    public static bool IsCanceled(IHostEnvironment env)
+    {
+        var cancelable = IsCanceledProperty.Value.DeclaringType!;
+        return cancelable.IsInstanceOfType(env) && (bool)IsCanceledProperty.Value.GetValue(env)!;
+    }
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> if the user cancelled the environment's execution.</summary>
+    public static void ThrowIfCanceled(IHostEnvironment env)
+    {
+        if (IsCanceled(env))
+            throw new OperationCanceledException("Training was cancelled through MLContext.CancelExecution().");
+    }
+
+    /// <summary>Calls ML.NET's internal <c>MLContext.CancelExecution()</c> (public in earlier ML.NET versions).</summary>
+    public static void CancelExecution(MLContext mlContext) => CancelExecutionMethod.Value.Invoke(mlContext, null);
+
+    /// <summary>ML.NET's description of a trainer's needs (its constructor is internal).</summary>
+    public static TrainerInfo CreateTrainerInfo(bool needNormalization, bool wantCaching)
+        => (TrainerInfo)Invoke(TrainerInfoCtor.Value, needNormalization, false, wantCaching, false, false, false);
+
+    public static LinearRegressionModelParameters CreateLinearRegressionModel(IHostEnvironment env, float[] weights, float bias)
+    {
+        var buffer = new VBuffer<float>(weights.Length, (float[])weights.Clone());
+        return (LinearRegressionModelParameters)Invoke(LinearRegressionCtor.Value, env, buffer, bias);
+    }
+
+    public static LinearModelParameterStatistics CreateLinearModelStatistics(IHostEnvironment env, long trainingExampleCount,
+        int parameterCount, float deviance, float nullDeviance, float[] coefficientStandardErrors, float[] weights, float bias)
+    {
+        var stdErrors = new VBuffer<float>(coefficientStandardErrors.Length, (float[])coefficientStandardErrors.Clone());
+        var w = new VBuffer<float>(weights.Length, (float[])weights.Clone());
+        return (LinearModelParameterStatistics)Invoke(LinearStatisticsCtor.Value, env, trainingExampleCount, parameterCount,
+            deviance, nullDeviance, stdErrors, w, bias);
+    }
+
+    /// <summary>
+    /// ML.NET's calibrated logistic model: a linear margin and a Platt calibrator σ(−(−1)·score + 0) = σ(score),
+    /// exactly the object <c>LbfgsLogisticRegression</c> produces.
+    /// </summary>
+    public static CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator> CreateCalibratedLinearBinaryModel(
+        IHostEnvironment env, float[] weights, float bias, ModelStatisticsBase? statistics)
+    {
+        var buffer = new VBuffer<float>(weights.Length, (float[])weights.Clone());
+        var linear = (LinearBinaryModelParameters)Invoke(LinearBinaryCtor.Value, env, buffer, bias, statistics);
+        var calibrator = (PlattCalibrator)Invoke(PlattCtor.Value, env, -1.0, 0.0);
+        return (CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>)Invoke(CalibratedCtor.Value, env, linear, calibrator);
+    }
+
+    /// <summary>ML.NET's softmax model; <paramref name="weights"/> holds one row of <paramref name="numberOfFeatures"/> per class.</summary>
+    public static MaximumEntropyModelParameters CreateMaximumEntropyModel(IHostEnvironment env, float[][] weights, float[] bias,
+        int numberOfFeatures, string[]? labelNames)
+    {
+        var rows = weights.Select(w => new VBuffer<float>(numberOfFeatures, (float[])w.Clone())).ToArray();
+        return (MaximumEntropyModelParameters)Invoke(MaximumEntropyCtor.Value, env, rows, (float[])bias.Clone(),
+            weights.Length, numberOfFeatures, labelNames, null);
+    }
+
+    public static RegressionPredictionTransformer<LinearRegressionModelParameters> CreateRegressionTransformer(
+        IHostEnvironment env, LinearRegressionModelParameters model, DataViewSchema trainSchema, string featureColumn)
+        => (RegressionPredictionTransformer<LinearRegressionModelParameters>)Invoke(RegressionTransformerCtor.Value,
+            env, model, trainSchema, featureColumn);
+
+    public static BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> CreateBinaryTransformer(
+        IHostEnvironment env, CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator> model,
+        DataViewSchema trainSchema, string featureColumn)
+        => (BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>)Invoke(
+            BinaryTransformerCtor.Value, env, model, trainSchema, featureColumn, 0f, "Score");
+
+    public static MulticlassPredictionTransformer<MaximumEntropyModelParameters> CreateMulticlassTransformer(
+        IHostEnvironment env, MaximumEntropyModelParameters model, DataViewSchema trainSchema, string featureColumn, string labelColumn)
+        => (MulticlassPredictionTransformer<MaximumEntropyModelParameters>)Invoke(MulticlassTransformerCtor.Value,
+            env, model, trainSchema, featureColumn, labelColumn, "Score", "PredictedLabel");
+
+    /// <summary>
+    /// Resolves every internal member this class uses; throws <see cref="MissingMemberException"/> naming the first
+    /// one that the installed Microsoft.ML no longer has.
+    /// </summary>
+    public static void VerifyAvailable()
+    {
+        _ = CatalogEnvironment.Value;
+        _ = TrainerInfoCtor.Value;
+        _ = IsCanceledProperty.Value;
+        _ = CancelExecutionMethod.Value;
+        _ = LinearRegressionCtor.Value;
+        _ = LinearBinaryCtor.Value;
+        _ = LinearStatisticsCtor.Value;
+        _ = PlattCtor.Value;
+        _ = CalibratedCtor.Value;
+        _ = MaximumEntropyCtor.Value;
+        _ = RegressionTransformerCtor.Value;
+        _ = BinaryTransformerCtor.Value;
+        _ = MulticlassTransformerCtor.Value;
+    }
+
+    private static object Invoke(ConstructorInfo ctor, params object?[] args)
+    {
+        try
+        {
+            return ctor.Invoke(args);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    private static Type FindType(Assembly assembly, string fullName)
+        => assembly.GetType(fullName) ?? throw Missing($"type {fullName} in {assembly.GetName().Name}");
+
+    private static ConstructorInfo FindCtor(Type type, params Type[] parameters)
+        => type.GetConstructor(InstanceAny, binder: null, parameters, modifiers: null)
+           ?? throw Missing($"constructor {type.Name}({string.Join(", ", parameters.Select(p => p.Name))})");
+
+    private static string InstalledVersion => typeof(MLContext).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "(unknown version)";
+
+    private static MissingMemberException Missing(string what)
+        => new($"MlNetExtensions needs the internal {what} of Microsoft.ML {InstalledVersion}; " +
+               "it was built against Microsoft.ML 5.0.1. Pin Microsoft.ML to 5.0.1 or upgrade MlNetExtensions.");
+}
