@@ -193,58 +193,90 @@ internal sealed class TrainingDataReader
     }
 
     /// <summary>
-    /// Streams the data once, handing full blocks to <paramref name="workers"/> threads (each with its own state from
-    /// <paramref name="createState"/>) while this thread runs the cursor. Returns the states and the summary.
+    /// Streams the data once. The cursor thread processes the first <paramref name="startWorkersAfterRows"/> rows itself
+    /// (small data never pays for threads); after that it runs the cursor and hands full blocks to
+    /// <paramref name="workers"/> − 1 threads, processing a block itself whenever they fall behind. Every thread has its own state from <paramref name="createState"/>; the
+    /// states are returned for the caller to merge.
     /// </summary>
     public (IReadOnlyList<TState> States, ReadSummary Summary) ForEachBlockParallel<TState>(IHostEnvironment env,
-        int workers, Func<TState> createState, Action<TState, RowBlock> process, int blockRows = DefaultBlockRows)
+        int workers, Func<TState> createState, Action<TState, RowBlock> process, long startWorkersAfterRows = 0,
+        int blockRows = DefaultBlockRows)
     {
+        var inline = createState();
         if (workers <= 1)
         {
-            var state = createState();
-            var summary = ForEachBlock(env, b => process(state, b), blockRows);
-            return ([state], summary);
+            var summary = ForEachBlock(env, b => process(inline, b), blockRows);
+            return ([inline], summary);
         }
 
         // Blocks circulate between the cursor and the workers: a free pool bounds memory to a few blocks.
         int blockCount = workers * 3;
         using var free = new BlockingCollection<RowBlock>(blockCount);
         using var full = new BlockingCollection<RowBlock>(blockCount);
-        for (int i = 0; i < blockCount; i++) free.Add(new RowBlock(blockRows, FeatureCount));
-        var states = new TState[workers];
-        Exception? workerError = null;
         using var failed = new CancellationTokenSource();
-        var threads = new Thread[workers];
-        for (int t = 0; t < workers; t++)
+        var states = new TState[workers - 1];
+        var threads = new List<Thread>();
+        Exception? workerError = null;
+
+        void StartWorkers()
         {
-            int index = t;
-            threads[t] = new Thread(() =>
+            for (int i = 0; i < blockCount; i++) free.Add(new RowBlock(blockRows, FeatureCount));
+            for (int t = 0; t < workers - 1; t++)
             {
-                try
+                int index = t;
+                var thread = new Thread(() =>
                 {
-                    var state = createState();
-                    states[index] = state;
-                    foreach (var block in full.GetConsumingEnumerable())
+                    try
                     {
-                        process(state, block);
-                        free.Add(block);
+                        var state = createState();
+                        states[index] = state;
+                        foreach (var block in full.GetConsumingEnumerable())
+                        {
+                            process(state, block);
+                            free.Add(block);
+                        }
                     }
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref workerError, e, null);
-                    failed.Cancel();
-                }
-            }) { IsBackground = true, Name = $"MlNetExtensions worker {t}" };
-            threads[t].Start();
+                    catch (Exception e)
+                    {
+                        Interlocked.CompareExchange(ref workerError, e, null);
+                        failed.Cancel();
+                    }
+                }) { IsBackground = true, Name = $"MlNetExtensions worker {t}" };
+                threads.Add(thread);
+                thread.Start();
+            }
         }
 
+        var inlineBlock = new RowBlock(blockRows, FeatureCount);
+        long inlineRows = 0;
+        bool started = false;
+        if (startWorkersAfterRows <= 0)
+        {
+            StartWorkers();
+            started = true;
+        }
         ReadSummary result;
         try
         {
-            result = Read(env, () => free.Take(failed.Token), filled =>
+            result = Read(env, () => started ? free.Take(failed.Token) : inlineBlock, filled =>
             {
-                full.Add(filled, failed.Token);
+                if (started)
+                {
+                    full.Add(filled, failed.Token);
+                    // When the workers fall behind, the cursor thread takes a block itself, so that with one worker per
+                    // remaining core every core stays busy.
+                    if (full.Count > 1 && full.TryTake(out var backlog))
+                    {
+                        process(inline, backlog);
+                        return backlog;
+                    }
+                    return null;
+                }
+                process(inline, filled);
+                inlineRows += filled.Count;
+                if (inlineRows < startWorkersAfterRows) return filled;
+                StartWorkers();
+                started = true;
                 return null;
             });
         }
@@ -259,7 +291,7 @@ internal sealed class TrainingDataReader
         }
         if (workerError is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(workerError).Throw();
-        return (states, result);
+        return (started ? [inline, .. states] : [inline], result);
     }
 
     /// <summary>Reads every usable row into memory.</summary>

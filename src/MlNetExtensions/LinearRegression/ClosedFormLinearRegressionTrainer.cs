@@ -121,14 +121,17 @@ public sealed class ClosedFormLinearRegressionTrainer
     internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, TrainingDataReader reader,
         int? threads, bool weighted)
     {
-        // Small data does not pay for the threads' start-up; unknown row counts are assumed large.
-        int workers = threads ?? (reader.RowCount is < ParallelThreshold ? 1 : Environment.ProcessorCount);
+        // Small data does not pay for the threads' start-up: when the row count is unknown, the cursor thread does the
+        // first rows itself and starts the workers only when the data turns out to be large.
+        int workers = threads ?? Environment.ProcessorCount;
+        long startWorkersAfter = threads is not null || reader.RowCount >= ParallelThreshold ? 0 : ParallelThreshold;
         var (states, summary) = reader.ForEachBlockParallel(env, workers,
             () => new NormalEquationAccumulator(reader.FeatureCount),
             (accumulator, block) => accumulator.AddValidatedRows(
                 block.Features.AsSpan(0, block.Count * reader.FeatureCount),
                 block.Labels.AsSpan(0, block.Count),
-                weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty));
+                weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty),
+            startWorkersAfter);
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);
         return (total.ToMoments(), summary);

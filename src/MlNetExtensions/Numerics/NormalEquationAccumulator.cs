@@ -98,7 +98,7 @@ public sealed class NormalEquationAccumulator
                 double sw = w == 1f ? 1.0 : Math.Sqrt(w);
                 var target = scratch.Slice(used * _stride, _stride);
                 var x = features.Slice((start + r) * d, d);
-                for (int k = 0; k < d; k++) target[k] = (x[k] - _shift[k]) * sw;
+                VectorMath.ShiftScaleToDouble(x, _shift.AsSpan(0, d), sw, target);
                 target[_labelIndex] = (labels[start + r] - _shift[_labelIndex]) * sw;
                 target[_oneIndex] = sw;
                 // Padding columns stay zero: they were zeroed when the scratch was allocated and are never written.

@@ -22,4 +22,26 @@ internal static class VectorMath
             if (!float.IsFinite(values[i])) return false;
         return true;
     }
+
+    /// <summary>target[k] = (x[k] − shift[k]) · scale in double, for k &lt; x.Length.</summary>
+    public static void ShiftScaleToDouble(ReadOnlySpan<float> x, ReadOnlySpan<double> shift, double scale, Span<double> target)
+    {
+        int n = x.Length;
+        if (shift.Length < n || target.Length < n) throw new ArgumentException("shift and target must be at least as long as x.");
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref double ss = ref MemoryMarshal.GetReference(shift);
+            ref double ts = ref MemoryMarshal.GetReference(target);
+            var factor = Vector256.Create(scale);
+            for (; k <= n - Vector256<float>.Count; k += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)k));
+                ((lo - Vector256.LoadUnsafe(ref ss, (nuint)k)) * factor).StoreUnsafe(ref ts, (nuint)k);
+                ((hi - Vector256.LoadUnsafe(ref ss, (nuint)(k + 4))) * factor).StoreUnsafe(ref ts, (nuint)(k + 4));
+            }
+        }
+        for (; k < n; k++) target[k] = (x[k] - shift[k]) * scale;
+    }
 }

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+// usage: MlNetExtensions.ModelLoader MODEL.zip DATA.csv FEATURE_COUNT
+// Loads DATA.csv (features f0..f{d-1}, then Label) as "Features" + Single "Label", scores it with the saved model and
+// prints, per row, the bits of Score (and Probability, PredictedLabel when present), tab-separated.
+if (args.Length != 3)
+{
+    Console.Error.WriteLine("usage: MlNetExtensions.ModelLoader MODEL.zip DATA.csv FEATURE_COUNT");
+    return 2;
+}
+var ml = new MLContext(seed: 0);
+int d = int.Parse(args[2], CultureInfo.InvariantCulture);
+var data = ml.Data.LoadFromTextFile(args[1], new[]
+{
+    new TextLoader.Column("Features", DataKind.Single, 0, d - 1),
+    new TextLoader.Column("Label", DataKind.Single, d),
+}, separatorChar: ',', hasHeader: true);
+var model = ml.Model.Load(args[0], out _);
+var scored = model.Transform(data);
+var columns = new[] { "Score", "Probability", "PredictedLabel" }.Where(c => scored.Schema.GetColumnOrNull(c) is not null).ToArray();
+Console.WriteLine(string.Join('\t', columns));
+using var cursor = scored.GetRowCursor(columns.Select(c => scored.Schema[c]));
+var getters = columns.Select(c => MakeGetter(cursor, scored.Schema[c])).ToArray();
+while (cursor.MoveNext())
+    Console.WriteLine(string.Join('\t', getters.Select(g => g())));
+return 0;
+
+static Func<string> MakeGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
+{
+    if (column.Type == NumberDataViewType.Single)
+    {
+        var g = cursor.GetGetter<float>(column);
+        return () => { float v = 0; g(ref v); return BitConverter.SingleToInt32Bits(v).ToString("X8", CultureInfo.InvariantCulture); };
+    }
+    if (column.Type == BooleanDataViewType.Instance)
+    {
+        var g = cursor.GetGetter<bool>(column);
+        return () => { bool v = false; g(ref v); return v ? "true" : "false"; };
+    }
+    if (column.Type is KeyDataViewType)
+    {
+        var g = cursor.GetGetter<uint>(column);
+        return () => { uint v = 0; g(ref v); return v.ToString(CultureInfo.InvariantCulture); };
+    }
+    if (column.Type is VectorDataViewType)
+    {
+        var g = cursor.GetGetter<VBuffer<float>>(column);
+        return () =>
+        {
+            var v = default(VBuffer<float>);
+            g(ref v);
+            return string.Join(',', v.DenseValues().Select(x => BitConverter.SingleToInt32Bits(x).ToString("X8", CultureInfo.InvariantCulture)));
+        };
+    }
+    throw new NotSupportedException($"Column '{column.Name}' has type {column.Type}.");
+}

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+
+namespace MlNetExtensions.Tests.Support;
+
+/// <summary>
+/// Runs a loader program (a separate process that does not reference MlNetExtensions) on a saved model and a CSV,
+/// and returns what it printed: a header line, then one tab-separated line of value bits per row.
+/// </summary>
+public static class ModelLoaderProcess
+{
+    public static string[] Run(string loaderProject, string modelPath, string csvFile, int featureCount)
+    {
+        // This test assembly sits in tests/MlNetExtensions.Tests/bin/CONFIG/TFM/; the loader in tests/LOADER/bin/CONFIG/TFM/.
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string tfm = testBin.Name, configuration = testBin.Parent!.Name;
+        string testsFolder = testBin.Parent.Parent!.Parent!.Parent!.FullName;
+        string dll = Path.Combine(testsFolder, loaderProject, "bin", configuration, tfm, loaderProject + ".dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"The loader {loaderProject} was not built at {dll}.", dll);
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, modelPath, TestData.PathOf(csvFile), featureCount.ToString() }) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000)) { process.Kill(); throw new TimeoutException($"{loaderProject} did not finish in 2 minutes."); }
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{loaderProject} exited with {process.ExitCode}: {stderr.Result}");
+        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
