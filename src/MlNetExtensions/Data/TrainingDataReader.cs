@@ -358,7 +358,7 @@ internal sealed class TrainingDataReader
                 weightGetter(ref weight);
                 if (!float.IsFinite(weight) || weight < 0)
                     throw new InvalidOperationException(
-                        $"Example weight column '{_weight!.Value.Name}' must hold finite values ≥ 0, but row {read - 1} has {weight}.");
+                        $"Example weight column '{_weight!.Value.Name}' must hold finite values ≥ 0, but row {read - 1} has {weight.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             }
             float label = labelGetter(read - 1);
             featureGetter(ref buffer);
