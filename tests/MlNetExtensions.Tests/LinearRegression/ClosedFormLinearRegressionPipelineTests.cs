@@ -155,4 +155,17 @@ public class ClosedFormLinearRegressionPipelineTests
         var row = data.GetColumn<float[]>("Features").First();
         for (int j = 0; j < 10; j++) Assert.Equal(model.Model.Weights[j] * row[j], first[j], 3);
     }
+
+    [Fact]
+    public void ConvertToOnnx_ExportsTheFittedModelLikeABuiltInOne()
+    {
+        var data = TestData.Load(_ml, "diabetes.csv");
+        var model = _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data);
+        using var stream = new MemoryStream();
+        _ml.Model.ConvertToOnnx(model, data, stream);
+        var bytes = stream.ToArray();
+        Assert.True(bytes.Length > 100);
+        // The ONNX graph holds a LinearRegressor node carrying the weights.
+        Assert.Contains("LinearRegressor", System.Text.Encoding.ASCII.GetString(bytes));
+    }
 }
