@@ -21,15 +21,25 @@ internal sealed class LinearRegressionComparison : IComparisonSuite
         var closedForm = ml.Regression.Trainers.ClosedFormLinearRegression();
         var closedFormOneThread = ml.Regression.Trainers.ClosedFormLinearRegression(
             new ClosedFormLinearRegressionTrainer.Options { NumberOfThreads = 1 });
+        var env = MlNetExtensions.Persistence.MlNetInternals.GetEnvironment(ml.Regression.Trainers);
+        var reader = MlNetExtensions.Data.TrainingDataReader.Create(data, "Label", "Features", null, MlNetExtensions.Data.LabelKind.Regression);
+        var dense = reader.ReadAll(env);
         var times = Comparison.MedianMilliseconds(5,
             () => SyntheticData.BarePass(data),
             () => closedForm.Fit(data),
-            () => closedFormOneThread.Fit(data));
+            () => closedFormOneThread.Fit(data),
+            () => reader.ForEachBlock(env, _ => { }),
+            () =>
+            {
+                var acc = new MlNetExtensions.Numerics.NormalEquationAccumulator(d);
+                acc.AddValidatedRows(dense.Features, dense.Labels, default);
+            });
 
         var sdca = ml.Regression.Trainers.Sdca();
-        var sdcaTime = Comparison.MedianMilliseconds(1, () => sdca.Fit(data))[0];
+        bool skipSdca = Environment.GetEnvironmentVariable("SKIP_SDCA") == "1";
+        var sdcaTime = skipSdca ? double.NaN : Comparison.MedianMilliseconds(1, () => sdca.Fit(data))[0];
         double r2Ours = ml.Regression.Evaluate(closedForm.Fit(data).Transform(holdout)).RSquared;
-        double r2Sdca = ml.Regression.Evaluate(sdca.Fit(data).Transform(holdout)).RSquared;
+        double r2Sdca = skipSdca ? double.NaN : ml.Regression.Evaluate(sdca.Fit(data).Transform(holdout)).RSquared;
 
         long allocSmall = AllocatedDuringFit(closedForm, SyntheticData.Regression(ml, n / 4, d, seed: 3));
         long allocLarge = AllocatedDuringFit(closedForm, data);
@@ -42,6 +52,8 @@ internal sealed class LinearRegressionComparison : IComparisonSuite
         output.WriteLine($"| bare cursor pass (Features + Label) | {Comparison.F(times[0], "F0")} | 1.00 | |");
         output.WriteLine($"| ClosedFormLinearRegression (all cores) | {Comparison.F(times[1], "F0")} | {Comparison.F(times[1] / times[0])} | {Comparison.F(r2Ours, "F6")} |");
         output.WriteLine($"| ClosedFormLinearRegression (1 thread) | {Comparison.F(times[2], "F0")} | {Comparison.F(times[2] / times[0])} | |");
+        output.WriteLine($"| (breakdown) reader pass into dense blocks, no arithmetic | {Comparison.F(times[3], "F0")} | {Comparison.F(times[3] / times[0])} | |");
+        output.WriteLine($"| (breakdown) normal-equation kernel alone, 1 thread, data in memory | {Comparison.F(times[4], "F0")} | {Comparison.F(times[4] / times[0])} | |");
         output.WriteLine($"| ML.NET Sdca | {Comparison.F(sdcaTime, "F0")} | {Comparison.F(sdcaTime / times[0])} | {Comparison.F(r2Sdca, "F6")} |");
         output.WriteLine();
         output.WriteLine($"Sdca / ClosedForm time: {Comparison.F(sdcaTime / times[1], "F1")}×. " +
