@@ -1,0 +1,136 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetExtensions.Data;
+
+namespace MlNetExtensions;
+
+public static partial class MlNetExtensionsCatalog
+{
+    private static readonly string[] RegressionMetricNames = ["R²", "RMSE", "MAE"];
+    private static readonly string[] BinaryMetricNames = ["Accuracy", "AUC", "F1", "LogLoss"];
+    private static readonly string[] MulticlassMetricNames = ["MicroAccuracy", "MacroAccuracy", "LogLoss"];
+
+    /// <summary>
+    /// Fits every candidate on <paramref name="trainData"/> and evaluates it on <paramref name="testData"/> with ML.NET's
+    /// regression evaluator: R², RMSE, MAE, fit time, scoring throughput and saved model size. A candidate that throws is
+    /// reported as failed; the others still run.
+    /// </summary>
+    /// <param name="catalog">The regression catalog.</param>
+    /// <param name="trainData">Data to fit on.</param>
+    /// <param name="testData">Data to evaluate on.</param>
+    /// <param name="candidates">Named estimators, e.g. <see cref="TrainerSuggestions.Regression"/>.</param>
+    /// <param name="labelColumnName">The label column the evaluator reads.</param>
+    /// <param name="progress">Told when each candidate starts fitting, evaluating and is done.</param>
+    /// <exception cref="ArgumentException">No candidate, or a candidate without a name or estimator.</exception>
+    public static TrainerComparisonReport CompareTrainers(this RegressionCatalog catalog, IDataView trainData, IDataView testData,
+        IEnumerable<TrainerCandidate> candidates, string labelColumnName = "Label", IProgress<TrainerComparisonProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return TrainerComparisonRunner.HoldOut("Regression, hold-out", RegressionMetricNames, trainData, testData, List(candidates),
+            scored => RegressionMetrics(catalog.Evaluate(scored, labelColumnName)), progress);
+    }
+
+    /// <summary>As <see cref="CompareTrainers(RegressionCatalog, IDataView, IDataView, IEnumerable{TrainerCandidate}, string, IProgress{TrainerComparisonProgress}?)"/>,
+    /// with metrics averaged over <paramref name="numberOfFolds"/> cross-validation folds (ML.NET's <c>CrossValidate</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numberOfFolds"/> is below 2.</exception>
+    public static TrainerComparisonReport CompareTrainersCrossValidated(this RegressionCatalog catalog, IDataView data,
+        IEnumerable<TrainerCandidate> candidates, int numberOfFolds = 5, string labelColumnName = "Label",
+        IProgress<TrainerComparisonProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        CheckFolds(numberOfFolds);
+        return TrainerComparisonRunner.CrossValidated($"Regression, {numberOfFolds}-fold cross-validation", RegressionMetricNames, data,
+            List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), RegressionMetrics, progress);
+    }
+
+    /// <summary>
+    /// Fits every candidate on <paramref name="trainData"/> and evaluates it on <paramref name="testData"/> with ML.NET's
+    /// binary evaluator: accuracy, AUC, F1, log-loss (log-loss only for trainers that output a Probability), fit time,
+    /// scoring throughput and saved model size. A candidate that throws is reported as failed; the others still run.
+    /// </summary>
+    /// <param name="catalog">The binary classification catalog.</param>
+    /// <param name="trainData">Data to fit on.</param>
+    /// <param name="testData">Data to evaluate on.</param>
+    /// <param name="candidates">Named estimators, e.g. <see cref="TrainerSuggestions.BinaryClassification"/>.</param>
+    /// <param name="labelColumnName">The label column the evaluator reads (Boolean).</param>
+    /// <param name="progress">Told when each candidate starts fitting, evaluating and is done.</param>
+    /// <exception cref="ArgumentException">No candidate, or a candidate without a name or estimator.</exception>
+    public static TrainerComparisonReport CompareTrainers(this BinaryClassificationCatalog catalog, IDataView trainData, IDataView testData,
+        IEnumerable<TrainerCandidate> candidates, string labelColumnName = "Label", IProgress<TrainerComparisonProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return TrainerComparisonRunner.HoldOut("Binary classification, hold-out", BinaryMetricNames, trainData, testData, List(candidates),
+            scored => scored.Schema.GetColumnOrNull("Probability") is null
+                ? BinaryMetrics(catalog.EvaluateNonCalibrated(scored, labelColumnName))
+                : BinaryMetrics(catalog.Evaluate(scored, labelColumnName)), progress);
+    }
+
+    /// <summary>Binary comparison with metrics averaged over cross-validation folds (calibrated trainers only: the folds use <c>Evaluate</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numberOfFolds"/> is below 2.</exception>
+    public static TrainerComparisonReport CompareTrainersCrossValidated(this BinaryClassificationCatalog catalog, IDataView data,
+        IEnumerable<TrainerCandidate> candidates, int numberOfFolds = 5, string labelColumnName = "Label",
+        IProgress<TrainerComparisonProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        CheckFolds(numberOfFolds);
+        return TrainerComparisonRunner.CrossValidated($"Binary classification, {numberOfFolds}-fold cross-validation", BinaryMetricNames, data,
+            List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), m => BinaryMetrics(m), progress);
+    }
+
+    /// <summary>
+    /// Fits every candidate on <paramref name="trainData"/> and evaluates it on <paramref name="testData"/> with ML.NET's
+    /// multiclass evaluator: micro and macro accuracy, log-loss, fit time, scoring throughput and saved model size.
+    /// </summary>
+    /// <param name="catalog">The multiclass classification catalog.</param>
+    /// <param name="trainData">Data to fit on.</param>
+    /// <param name="testData">Data to evaluate on.</param>
+    /// <param name="candidates">Named estimators (pipelines that map the label to a key first), e.g. <see cref="TrainerSuggestions.MulticlassClassification"/>.</param>
+    /// <param name="labelColumnName">The key label column the evaluator reads.</param>
+    /// <param name="progress">Told when each candidate starts fitting, evaluating and is done.</param>
+    /// <exception cref="ArgumentException">No candidate, or a candidate without a name or estimator.</exception>
+    public static TrainerComparisonReport CompareTrainers(this MulticlassClassificationCatalog catalog, IDataView trainData, IDataView testData,
+        IEnumerable<TrainerCandidate> candidates, string labelColumnName = "Label", IProgress<TrainerComparisonProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return TrainerComparisonRunner.HoldOut("Multiclass classification, hold-out", MulticlassMetricNames, trainData, testData, List(candidates),
+            scored => MulticlassMetrics(catalog.Evaluate(scored, labelColumnName)), progress);
+    }
+
+    /// <summary>Multiclass comparison with metrics averaged over cross-validation folds.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numberOfFolds"/> is below 2.</exception>
+    public static TrainerComparisonReport CompareTrainersCrossValidated(this MulticlassClassificationCatalog catalog, IDataView data,
+        IEnumerable<TrainerCandidate> candidates, int numberOfFolds = 5, string labelColumnName = "Label",
+        IProgress<TrainerComparisonProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        CheckFolds(numberOfFolds);
+        return TrainerComparisonRunner.CrossValidated($"Multiclass classification, {numberOfFolds}-fold cross-validation", MulticlassMetricNames,
+            data, List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), MulticlassMetrics, progress);
+    }
+
+    private static IReadOnlyList<TrainerCandidate> List(IEnumerable<TrainerCandidate> candidates)
+        => (candidates ?? throw new ArgumentNullException(nameof(candidates))).ToList();
+
+    private static void CheckFolds(int numberOfFolds)
+    {
+        if (numberOfFolds < 2)
+            throw new ArgumentOutOfRangeException(nameof(numberOfFolds), numberOfFolds, $"numberOfFolds must be at least 2, but is {numberOfFolds}.");
+    }
+
+    private static IReadOnlyDictionary<string, double> RegressionMetrics(RegressionMetrics m) => new Dictionary<string, double>
+    {
+        ["R²"] = m.RSquared, ["RMSE"] = m.RootMeanSquaredError, ["MAE"] = m.MeanAbsoluteError,
+    };
+
+    private static IReadOnlyDictionary<string, double> BinaryMetrics(BinaryClassificationMetrics m)
+    {
+        var metrics = new Dictionary<string, double> { ["Accuracy"] = m.Accuracy, ["AUC"] = m.AreaUnderRocCurve, ["F1"] = m.F1Score };
+        if (m is CalibratedBinaryClassificationMetrics calibrated) metrics["LogLoss"] = calibrated.LogLoss;
+        return metrics;
+    }
+
+    private static IReadOnlyDictionary<string, double> MulticlassMetrics(MulticlassClassificationMetrics m) => new Dictionary<string, double>
+    {
+        ["MicroAccuracy"] = m.MicroAccuracy, ["MacroAccuracy"] = m.MacroAccuracy, ["LogLoss"] = m.LogLoss,
+    };
+}
