@@ -174,5 +174,6 @@ public sealed class LinearRegressionStatistics
     }
 
     private static string FormatP(double p)
-        => p < 1e-4 ? p.ToString("0.0E+0", CultureInfo.InvariantCulture) : p.ToString("F4", CultureInfo.InvariantCulture);
+        => p < 1e-16 ? "<1e-16" // below double's resolution of 1 − CDF
+            : p < 1e-4 ? p.ToString("0.0E+0", CultureInfo.InvariantCulture) : p.ToString("F4", CultureInfo.InvariantCulture);
 }
