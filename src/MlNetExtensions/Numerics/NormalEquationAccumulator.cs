@@ -14,7 +14,7 @@ namespace MlNetExtensions.Numerics;
 /// </remarks>
 public sealed class NormalEquationAccumulator
 {
-    private const int BlockRows = 128;
+    private const int BlockRows = 32;
 
     private readonly int _featureCount;
     private readonly int _stride;

