@@ -17,6 +17,7 @@ internal static class Comparison
     [
         new LinearRegressionComparison(),
         new SklearnComparison(),
+        new ScaleComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);
