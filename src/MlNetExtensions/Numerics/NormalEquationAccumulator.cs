@@ -34,7 +34,7 @@ public sealed class NormalEquationAccumulator
         _featureCount = featureCount;
         _labelIndex = featureCount;
         _oneIndex = featureCount + 1;
-        _stride = (featureCount + 2 + SyrkKernel.TileColumns - 1) / SyrkKernel.TileColumns * SyrkKernel.TileColumns;
+        _stride = SyrkKernel.StrideFor(featureCount + 2);
         _sums = new double[_stride * _stride];
         _shift = new double[featureCount + 1];
     }
@@ -104,7 +104,7 @@ public sealed class NormalEquationAccumulator
                 // Padding columns stay zero: they were zeroed when the scratch was allocated and are never written.
                 used++;
             }
-            SyrkKernel.UpperRankKUpdate(scratch, used, _stride, _sums);
+            SyrkKernel.UpperRankKUpdate(scratch, used, _stride, _oneIndex + 1, _sums);
             _count += used;
         }
     }

@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 namespace MlNetExtensions.Numerics;
 
 /// <summary>
-/// Symmetric rank-k update S += BᵀB on a row-major block B (rows × stride, stride a multiple of 8), updating
-/// only the tiles on or above the diagonal of S (stride × stride, row-major). This is the hot loop of the
+/// Symmetric rank-k update S += BᵀB on a row-major block B (rows × stride), updating only the tiles that start on or
+/// above the diagonal of S (stride × stride, row-major). This is the hot loop of the
 /// normal equations: with the bias and the label appended as columns, one call yields XᵀX, Xᵀ1, Xᵀy and yᵀy.
 /// </summary>
 /// <remarks>
@@ -19,27 +19,35 @@ internal static class SyrkKernel
     public const int TileRows = 4;
     public const int TileColumns = 8;
 
-    public static void UpperRankKUpdate(ReadOnlySpan<double> block, int rows, int stride, Span<double> sums)
+    /// <summary>The row stride a block needs for <paramref name="width"/> used columns: tiles start on the diagonal
+    /// (a multiple of 4) and are 8 wide, so they may reach 4 columns past the width rounded up to 4.</summary>
+    public static int StrideFor(int width) => (width + TileRows - 1) / TileRows * TileRows + TileRows;
+
+    /// <summary>
+    /// S[i, j] += Σᵣ B[r, i]·B[r, j] for i ≤ j &lt; <paramref name="width"/> (other entries of S may change too and are
+    /// to be ignored). B is rows × <paramref name="stride"/> with zeros in the columns from <paramref name="width"/> on.
+    /// </summary>
+    public static void UpperRankKUpdate(ReadOnlySpan<double> block, int rows, int stride, int width, Span<double> sums)
     {
-        if (stride % TileColumns != 0) throw new ArgumentException("The stride must be a multiple of 8.", nameof(stride));
+        if (stride < StrideFor(width)) throw new ArgumentException($"The stride must be at least {StrideFor(width)} for width {width}.", nameof(stride));
         if (block.Length < rows * stride) throw new ArgumentException("The block is shorter than rows × stride.", nameof(block));
         if (sums.Length < stride * stride) throw new ArgumentException("The sums are shorter than stride².", nameof(sums));
         if (rows == 0) return;
 
         if (Vector256.IsHardwareAccelerated)
-            UpperRankKUpdateVector(block, rows, stride, sums);
+            UpperRankKUpdateVector(block, rows, stride, width, sums);
         else
-            UpperRankKUpdateScalar(block, rows, stride, sums);
+            UpperRankKUpdateScalar(block, rows, stride, width, sums);
     }
 
-    private static void UpperRankKUpdateVector(ReadOnlySpan<double> block, int rows, int stride, Span<double> sums)
+    private static void UpperRankKUpdateVector(ReadOnlySpan<double> block, int rows, int stride, int width, Span<double> sums)
     {
         ref double b = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(block);
         ref double s = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
-        for (int i = 0; i < stride; i += TileRows)
+        for (int i = 0; i < width; i += TileRows)
         {
-            // Column tiles that hold any element with column ≥ row i.
-            for (int j = i / TileColumns * TileColumns; j < stride; j += TileColumns)
+            // Column tiles from the diagonal on: no tile lies wholly below it (12% fewer FMAs than 8-aligned tiles at d = 50).
+            for (int j = i; j < width; j += TileColumns)
             {
                 Vector256<double> a00 = default, a01 = default, a10 = default, a11 = default;
                 Vector256<double> a20 = default, a21 = default, a30 = default, a31 = default;
@@ -77,17 +85,17 @@ internal static class SyrkKernel
         (Vector256.LoadUnsafe(ref s, (nuint)(index + 4)) + hi).StoreUnsafe(ref s, (nuint)(index + 4));
     }
 
-    internal static void UpperRankKUpdateScalar(ReadOnlySpan<double> block, int rows, int stride, Span<double> sums)
+    internal static void UpperRankKUpdateScalar(ReadOnlySpan<double> block, int rows, int stride, int width, Span<double> sums)
     {
         for (int r = 0; r < rows; r++)
         {
             var row = block.Slice(r * stride, stride);
-            for (int i = 0; i < stride; i++)
+            for (int i = 0; i < width; i++)
             {
                 double bi = row[i];
                 if (bi == 0) continue;
                 var target = sums.Slice(i * stride, stride);
-                for (int j = i / TileColumns * TileColumns; j < stride; j++) target[j] += bi * row[j];
+                for (int j = i; j < width; j++) target[j] += bi * row[j];
             }
         }
     }

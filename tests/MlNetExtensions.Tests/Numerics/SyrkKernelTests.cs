@@ -5,21 +5,25 @@ namespace MlNetExtensions.Tests.Numerics;
 public class SyrkKernelTests
 {
     [Theory]
-    [InlineData(1, 8)]
-    [InlineData(7, 16)]
-    [InlineData(128, 56)]
-    [InlineData(33, 64)]
-    public void UpperRankKUpdate_EqualsNaiveBtB_OnAndAboveTheDiagonal(int rows, int stride)
+    [InlineData(1, 3)]
+    [InlineData(7, 12)]
+    [InlineData(32, 52)]
+    [InlineData(33, 57)]
+    [InlineData(5, 64)]
+    public void UpperRankKUpdate_EqualsNaiveBtB_OnAndAboveTheDiagonal(int rows, int width)
     {
-        var rng = new Random(rows * 31 + stride);
-        var block = Enumerable.Range(0, rows * stride).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        var rng = new Random(rows * 31 + width);
+        int stride = SyrkKernel.StrideFor(width);
+        var block = new double[rows * stride];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < width; c++) block[r * stride + c] = rng.NextDouble() * 2 - 1;
         var sums = new double[stride * stride];
         var scalar = new double[stride * stride];
-        SyrkKernel.UpperRankKUpdate(block, rows, stride, sums);
-        SyrkKernel.UpperRankKUpdateScalar(block, rows, stride, scalar);
+        SyrkKernel.UpperRankKUpdate(block, rows, stride, width, sums);
+        SyrkKernel.UpperRankKUpdateScalar(block, rows, stride, width, scalar);
 
-        for (int i = 0; i < stride; i++)
-            for (int j = i; j < stride; j++)
+        for (int i = 0; i < width; i++)
+            for (int j = i; j < width; j++)
             {
                 double expected = 0;
                 for (int r = 0; r < rows; r++) expected += block[r * stride + i] * block[r * stride + j];
@@ -29,9 +33,9 @@ public class SyrkKernelTests
     }
 
     [Fact]
-    public void UpperRankKUpdate_StrideNotMultipleOfEight_Throws()
+    public void UpperRankKUpdate_StrideTooNarrowForTheTiles_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => SyrkKernel.UpperRankKUpdate(new double[12], 1, 12, new double[144]));
-        Assert.Contains("multiple of 8", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => SyrkKernel.UpperRankKUpdate(new double[12], 1, 12, 12, new double[144]));
+        Assert.Contains("at least 16", e.Message);
     }
 }
