@@ -50,4 +50,54 @@ internal static class Plots
         plot.SavePng(path, Width, Height);
         return path;
     }
+
+    /// <summary>
+    /// Side-by-side panels of P(class = true) over the square [min, max]² for each model, with the labelled points on
+    /// top: where a model's colour changes is its decision boundary.
+    /// </summary>
+    public static string DecisionBoundaries(string path, string title, IReadOnlyList<(string Name, Func<float[][], float[]> Probability)> models,
+        float[][] points, bool[] labels, double min, double max)
+    {
+        const int grid = 120;
+        double step = (max - min) / grid;
+        var gridPoints = new float[grid * grid][];
+        for (int r = 0; r < grid; r++)
+            for (int c = 0; c < grid; c++)
+                gridPoints[r * grid + c] = [(float)(min + (c + 0.5) * step), (float)(min + (r + 0.5) * step)];
+
+        var plots = new List<Plot>();
+        foreach (var (name, probability) in models)
+        {
+            var p = probability(gridPoints);
+            var z = new double[grid, grid];
+            for (int r = 0; r < grid; r++)
+                for (int c = 0; c < grid; c++)
+                    z[grid - 1 - r, c] = p[r * grid + c]; // heatmap row 0 is drawn at the top
+            var plot = new Plot();
+            var heatmap = plot.Add.Heatmap(z);
+            heatmap.Extent = new CoordinateRect(min, max, min, max);
+            heatmap.Colormap = new ScottPlot.Colormaps.MellowRainbow();
+            heatmap.ManualRange = new ScottPlot.Range(0, 1);
+            plot.Add.ColorBar(heatmap).Label = "P(true)";
+            foreach (bool cls in new[] { false, true })
+            {
+                var xs = points.Where((_, i) => labels[i] == cls).Select(q => (double)q[0]).ToArray();
+                var ys = points.Where((_, i) => labels[i] == cls).Select(q => (double)q[1]).ToArray();
+                var scatter = plot.Add.ScatterPoints(xs, ys);
+                scatter.Color = cls ? Colors.White : Colors.Black;
+                scatter.MarkerShape = cls ? MarkerShape.FilledCircle : MarkerShape.FilledSquare;
+                scatter.MarkerSize = points.Length > 20 ? 5 : 14;
+                scatter.LegendText = cls ? "label true" : "label false";
+            }
+            plot.Title($"{title}: {name}");
+            plot.Axes.SetLimits(min, max, min, max);
+            plot.ShowLegend(Alignment.UpperRight);
+            plots.Add(plot);
+        }
+        var multiplot = new Multiplot(plots[0]);
+        foreach (var plot in plots.Skip(1)) multiplot.AddPlot(plot);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        multiplot.SavePng(path, 620 * plots.Count, 560);
+        return path;
+    }
 }
