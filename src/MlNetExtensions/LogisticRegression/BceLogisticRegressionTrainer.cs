@@ -154,7 +154,22 @@ public sealed class BceLogisticRegressionTrainer
     public TrainerInfo Info { get; }
 
     /// <summary>Adds <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c>, as ML.NET's calibrated binary trainers do.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => _schemaReference.GetOutputSchema(inputSchema);
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of a type ML.NET's binary trainers reject.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        string label = _options.LabelColumnName;
+        var labelColumn = inputSchema.FirstOrDefault(c => c.Name == label);
+        if (labelColumn.Name is null
+            || labelColumn.Kind != SchemaShape.Column.VectorKind.Scalar || labelColumn.ItemType != NumberDataViewType.Single)
+            return _schemaReference.GetOutputSchema(inputSchema);
+
+        // ML.NET's reference accepts only Boolean labels; this trainer also takes Single 0/1. Ask it with a Boolean
+        // stand-in for the label and put the user's label column back in the answer.
+        var booleanLabel = MlNetInternals.CreateSchemaShapeColumn(label, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
+        var proxy = new SchemaShape(inputSchema.Select(c => c.Name == label ? booleanLabel : c));
+        return new SchemaShape(_schemaReference.GetOutputSchema(proxy).Select(c => c.Name == label ? labelColumn : c));
+    }
 
     /// <summary>Fits the model on <paramref name="input"/>.</summary>
     /// <exception cref="ArgumentException">A column is missing or of the wrong type (the message names it).</exception>
@@ -257,8 +272,8 @@ public sealed class BceLogisticRegressionTrainer
         {
             case StopReason.Separable:
                 ch.Warning(MessageSensitivity.None,
-                    $"The training data is linearly separable: after {result.Iterations} iterations the weights (norm {weightNorm:G4}) put every row " +
-                    "strictly on its side, so the loss can be driven to 0 by growing them without bound and there is no finite optimum. " +
+                    $"The training data is linearly separable: after {result.Iterations} iterations the loss ({result.Objective:G4}) is heading to 0 " +
+                    $"while the weights (norm {weightNorm:G4}) grow without bound, so there is no finite optimum without a penalty. " +
                     "Stopped there instead of iterating to the cap. Set L2Regularization > 0 (for example 1e-3) for a finite, unique optimum.");
                 break;
             case StopReason.IterationLimit:
