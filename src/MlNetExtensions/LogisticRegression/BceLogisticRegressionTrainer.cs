@@ -56,7 +56,12 @@ public sealed class BceLogisticRegressionTrainer
         {
             /// <summary>No penalty.</summary>
             public const double L2Regularization = 0;
-            /// <summary>Newton: fewest passes and the fastest fit for moderate d (see the benchmark in the README).</summary>
+            /// <summary>
+            /// Newton. Measured: on 200,000 × 50 well-conditioned synthetic data Newton and L-BFGS are within 1.5× of each other
+            /// (L-BFGS slightly faster), while on the raw, unstandardised breast_cancer data Newton needs 9 steps (≈ 8 ms) where
+            /// L-BFGS needs 10,000 (≈ 740 ms): Newton is affine invariant, so its speed does not depend on feature scaling.
+            /// Prefer <see cref="LogisticOptimizer.Lbfgs"/> for large d (Newton's passes cost O(n·d²)).
+            /// </summary>
             public const LogisticOptimizer Optimizer = LogisticOptimizer.Newton;
             /// <summary>Stop when the Euclidean norm of the objective's gradient is at most 1e-6.</summary>
             public const double GradientTolerance = 1e-6;

@@ -69,7 +69,7 @@ internal static class LogisticKernels
 
     /// <summary>
     /// Adds the upper triangle of Σw·p(1−p)·x̃x̃ᵀ (x̃ = [x, 1]) to <paramref name="sums"/> (stride × stride, row-major,
-    /// stride a multiple of 8 and ≥ d + 1). <paramref name="scratch"/> holds at least 128 × stride doubles.
+    /// stride a multiple of 8 and ≥ d + 1). <paramref name="scratch"/> holds at least 128 × stride doubles, zero beyond column d.
     /// </summary>
     public static void HessianUpper(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, int rows, int d,
         ReadOnlySpan<double> parameters, int stride, Span<double> scratch, Span<double> sums)
@@ -86,9 +86,9 @@ internal static class LogisticKernels
                 double p = Sigmoid(Dot(x, theta) + bias);
                 double s = Math.Sqrt(w * p * (1 - p));
                 var target = scratch.Slice(r * stride, stride);
-                for (int k = 0; k < d; k++) target[k] = x[k] * s;
+                ScaleToDouble(x, s, target);
                 target[d] = s;
-                target[(d + 1)..].Clear();
+                // Columns beyond d stay zero: the caller hands in a zeroed scratch and they are never written.
             }
             SyrkKernel.UpperRankKUpdate(scratch, count, stride, sums);
         }
@@ -133,6 +133,25 @@ internal static class LogisticKernels
         }
         for (; i < n; i++) sum += x[i] * theta[i];
         return sum;
+    }
+
+    /// <summary>target[k] = a·x[k] for k &lt; x.Length, x in float widened to double.</summary>
+    public static void ScaleToDouble(ReadOnlySpan<float> x, double a, Span<double> target)
+    {
+        int n = x.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref double ts = ref MemoryMarshal.GetReference(target);
+            var va = Vector256.Create(a);
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
+                (va * lo).StoreUnsafe(ref ts, (nuint)i);
+                (va * hi).StoreUnsafe(ref ts, (nuint)(i + 4));
+            }
+        }
+        for (; i < n; i++) target[i] = a * x[i];
     }
 
     /// <summary>target += a·x, x in float widened to double.</summary>
