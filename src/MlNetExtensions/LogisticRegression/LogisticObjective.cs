@@ -147,13 +147,24 @@ internal sealed class LogisticObjective
         return h;
     }
 
+    /// <summary>Up to this many features the curvature bound comes from an exact eigendecomposition, beyond it from power iteration.</summary>
+    private const int ExactCurvatureLimit = 1000;
+
     /// <summary>
     /// An upper bound L on the curvature of <see cref="Evaluate"/>: ¼·λmax of the weighted Gram matrix of [x, 1] (the
-    /// logistic Hessian never exceeds it), by power iteration on the data, plus λ. 1/L is a step that always descends.
+    /// logistic Hessian never exceeds it), plus λ: exactly (one Hessian pass and an eigendecomposition) for moderate d,
+    /// by power iteration on the data beyond. 1/L is a step that always descends.
     /// </summary>
     public double CurvatureBound(int iterations = 30)
     {
         int d = FeatureCount;
+        if (d <= ExactCurvatureLimit)
+        {
+            // At θ = 0, b = 0 every p(1−p) is ¼, its maximum: the Hessian there, ¼G + λ·diag(1, …, 1, 0), bounds the
+            // Hessian everywhere, and one pass plus an eigendecomposition gives its largest eigenvalue exactly.
+            var bound = Hessian(new double[d + 1]) / WeightSum;
+            return bound.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric).EigenValues.Real().Maximum() * (1 + 1e-9);
+        }
         var v = new double[d + 1];
         Array.Fill(v, 1 / Math.Sqrt(d + 1));
         var product = new double[d + 1];

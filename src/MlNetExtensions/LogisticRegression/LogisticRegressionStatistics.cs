@@ -50,7 +50,7 @@ public sealed class LogisticRegressionStatistics
     /// <summary>p: the number of coefficients, features plus the bias.</summary>
     public int ParameterCount { get; }
 
-    /// <summary>Σw over the rows.</summary>
+    /// <summary>Σw over the rows; NaN when rebuilt from a loaded model (ML.NET's statistics do not store it).</summary>
     public double WeightSum { get; }
 
     /// <summary>Residual deviance 2·Σw·BCE at the fitted coefficients.</summary>
