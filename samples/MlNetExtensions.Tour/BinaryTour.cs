@@ -14,7 +14,7 @@ namespace MlNetExtensions.Tour;
 /// </summary>
 internal static class BinaryTour
 {
-    private const double Lambda = 1e-3;
+    private const double Lambda = 1e-2;
 
     private static readonly string[] FeatureNames =
     [
@@ -42,7 +42,8 @@ internal static class BinaryTour
         var warnings = new List<string>();
         void Listen(object? sender, LoggingEventArgs e)
         {
-            if (e.Kind == ChannelMessageKind.Warning && e.Source.Contains(nameof(BceLogisticRegressionTrainer))) warnings.Add(e.Message);
+            if (e.Kind == ChannelMessageKind.Warning && e.Source.Contains(nameof(BceLogisticRegressionTrainer)))
+                warnings.Add(e.Message[(e.Message.IndexOf("] ", StringComparison.Ordinal) + 2)..]);
         }
         ml.Log += Listen;
         var unpenalised = prepare.Append(ml.BinaryClassification.Trainers.BceLogisticRegression()).Fit(train);
