@@ -34,9 +34,9 @@ internal static class BinaryTour
         var test = SampleData.Load(ml, "breast_cancer.test.csv");
 
         // ML.NET's binary trainers want a Boolean label (BceLogisticRegression also takes Single 0/1); the features are
-        // standardised with the train split's mean and variance.
+        // standardised with the train split's mean and variance (fixZero: false centres them; the default only scales).
         var prepare = ml.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Boolean)
-            .Append(ml.Transforms.NormalizeMeanVariance("Features"));
+            .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false));
 
         // The standardised train split is linearly separable: without L2 there is no finite optimum. The trainer says so.
         var warnings = new List<string>();
