@@ -122,6 +122,9 @@ public sealed class BceLogisticRegressionTrainer
         public int? NumberOfThreads { get; set; }
     }
 
+    /// <summary>σ(±30) is within 1e-13 of 1 or 0: beyond it a fitted probability carries no information (R's glm warns alike).</summary>
+    private const double SaturatedScore = 30;
+
     private readonly IHostEnvironment _env;
     private readonly Options _options;
     private readonly IEstimator<ITransformer> _schemaReference;
@@ -241,16 +244,21 @@ public sealed class BceLogisticRegressionTrainer
         if (!result.Parameters.All(double.IsFinite))
             throw new InvalidOperationException($"The {_options.Optimizer} optimizer produced non-finite weights; try L2Regularization > 0.");
 
+        // One pass at the final parameters (the optimizers' last evaluation may have been a rejected trial).
+        objective.Evaluate(result.Parameters, new double[d + 1]);
+        double lossSum = objective.LastLossSum;
+        if (_options.L2Regularization == 0 && result.Reason != StopReason.Separable && objective.LastMaxAbsScore > SaturatedScore)
+            ch.Warning(MessageSensitivity.None,
+                $"Fitted probabilities numerically 0 or 1 occurred (|score| up to {objective.LastMaxAbsScore:G3}, weight norm {weightNorm:G4}): " +
+                "the data may be quasi-separable, in which case some weights have no finite estimate and their size reflects only where " +
+                "the optimizer stopped. Set L2Regularization > 0 for a finite, unique optimum.");
+
         LogisticRegressionStatistics? statistics = null;
         ModelStatisticsBase? mlnetStatistics = null;
         var weightsFloat = result.Parameters.Take(d).Select(v => (float)v).ToArray();
         float biasFloat = (float)result.Parameters[d];
         if (_options.ComputeStatistics)
         {
-            // The loss at the final parameters (the optimizers' last evaluation may have been a rejected trial).
-            var gradient = new double[d + 1];
-            objective.Evaluate(result.Parameters, gradient);
-            double lossSum = objective.LastLossSum;
             string? reason = result.Reason == StopReason.Separable
                 ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
                 : null;

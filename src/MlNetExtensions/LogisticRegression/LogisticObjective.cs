@@ -62,6 +62,9 @@ internal sealed class LogisticObjective
     /// <summary>The smallest (2y − 1)·score of the last evaluation; &gt; 0 certifies that the data is separable.</summary>
     public double LastMinMargin { get; private set; }
 
+    /// <summary>The largest |score| of the last evaluation.</summary>
+    public double LastMaxAbsScore { get; private set; }
+
     /// <summary>Objective value at <paramref name="parameters"/>; its gradient goes to <paramref name="gradient"/>.</summary>
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
         => EvaluateRows(parameters, gradient, 0, Count, WeightSum);
@@ -89,16 +92,18 @@ internal sealed class LogisticObjective
             Parallel.For(0, partitions, _parallel, Partition);
 
         gradient.Clear();
-        double loss = 0, minMargin = double.PositiveInfinity;
+        double loss = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
         for (int p = 0; p < partitions; p++)
         {
             loss += _passPartials[p].Loss;
             minMargin = Math.Min(minMargin, _passPartials[p].MinMargin);
+            maxAbsScore = Math.Max(maxAbsScore, _passPartials[p].MaxAbsScore);
             var g = _gradientPartials[p];
             for (int k = 0; k <= d; k++) gradient[k] += g[k];
         }
         LastLossSum = loss;
         LastMinMargin = minMargin;
+        LastMaxAbsScore = maxAbsScore;
         double scale = 1 / weightSum, penalty = 0;
         for (int k = 0; k <= d; k++) gradient[k] *= scale;
         for (int k = 0; k < d; k++)

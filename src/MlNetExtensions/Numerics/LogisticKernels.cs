@@ -7,7 +7,8 @@ namespace MlNetExtensions.Numerics;
 /// <summary>What one pass of <see cref="LogisticKernels.LossAndGradient"/> over a range of rows adds up.</summary>
 /// <param name="Loss">Σw·BCE over the rows (BCE in nats, computed stably as softplus(z) − y·z).</param>
 /// <param name="MinMargin">min over rows with w &gt; 0 of (2y − 1)·z; &gt; 0 means every row is strictly on its side.</param>
-internal readonly record struct LogisticPassResult(double Loss, double MinMargin);
+/// <param name="MaxAbsScore">max over rows with w &gt; 0 of |z|.</param>
+internal readonly record struct LogisticPassResult(double Loss, double MinMargin, double MaxAbsScore);
 
 /// <summary>
 /// The row passes of logistic regression on dense row-major float features with double parameters: the loss and
@@ -48,7 +49,7 @@ internal static class LogisticKernels
         var theta = parameters[..d];
         double bias = parameters[d];
         var g = gradient[..d];
-        double loss = 0, biasGradient = 0, minMargin = double.PositiveInfinity;
+        double loss = 0, biasGradient = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
         for (int r = 0; r < rows; r++)
         {
             double w = weights.IsEmpty ? 1.0 : weights[r];
@@ -62,9 +63,10 @@ internal static class LogisticKernels
             AddScaled(g, residual, x);
             double margin = y > 0.5 ? z : -z;
             if (margin < minMargin) minMargin = margin;
+            if (Math.Abs(z) > maxAbsScore) maxAbsScore = Math.Abs(z);
         }
         gradient[d] += biasGradient;
-        return new LogisticPassResult(loss, minMargin);
+        return new LogisticPassResult(loss, minMargin, maxAbsScore);
     }
 
     /// <summary>

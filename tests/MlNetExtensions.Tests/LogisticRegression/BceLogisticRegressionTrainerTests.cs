@@ -297,6 +297,27 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(LogisticOptimizer.Newton)]
+    [InlineData(LogisticOptimizer.Lbfgs)]
+    [InlineData(LogisticOptimizer.GradientDescent)]
+    public void Fit_QuasiSeparableDataWithoutL2_ReturnsFiniteWeightsWithoutHanging(LogisticOptimizer optimizer)
+    {
+        // x₀ > 0 ⇒ 1, x₀ < 0 ⇒ 0, and two identical rows at x = 0, one of each class (quasi-complete separation): the
+        // weight of x₀ has no finite optimum, yet no parameters put every row strictly on its side.
+        var x = Enumerable.Range(-49, 99).Select(i => new[] { i / 10f, i == 0 ? 0f : (i * 7 % 5) / 5f }).Append([0f, 0f]).ToArray();
+        var y = x.Select((r, i) => r[0] > 0 ? 1f : r[0] < 0 ? 0f : i == 49 ? 1f : 0f).ToArray();
+        var messages = new List<string>();
+        _ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        var model = _ml.BinaryClassification.Trainers.BceLogisticRegression(Options(optimizer, 0, 1e-6, 2000))
+            .Fit(TestData.FromRows(_ml, x, y)).Model.SubModel;
+        var report = model.GetTrainingReport();
+        Assert.Contains(messages, m => m.Contains("quasi-separable") && m.Contains("L2Regularization"));
+        output.WriteLine($"{optimizer}: {report.Iterations} iterations, converged {report.Converged}, weight {model.Weights[0]:G4}, objective {report.Objective:G4}");
+        Assert.All(model.Weights, w => Assert.True(float.IsFinite(w)));
+        Assert.True(float.IsFinite(model.Bias));
+    }
+
     [Fact]
     public void Fit_MiniBatchGradientDescent_ApproachesTheOptimum()
     {
