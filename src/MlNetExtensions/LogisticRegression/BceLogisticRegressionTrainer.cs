@@ -343,7 +343,10 @@ public sealed class LogisticRegressionTrainingReport
     /// <summary>The optimizer used.</summary>
     public LogisticOptimizer Optimizer { get; }
 
-    /// <summary>Iterations taken (Newton or L-BFGS steps, gradient-descent steps, or mini-batch epochs).</summary>
+    /// <summary>
+    /// Iterations taken (Newton or L-BFGS steps, gradient-descent steps, or mini-batch epochs). For gradient descent without
+    /// L2 on separable data, the steps of the Newton probe that found the separation (see the log).
+    /// </summary>
     public int Iterations { get; }
 
     /// <summary>True when the gradient norm reached the tolerance.</summary>

@@ -253,6 +253,12 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
 
         var importance = _ml.BinaryClassification.PermutationFeatureImportance(model, data, permutationCount: 1);
         Assert.Equal(x[0].Length, importance.Length);
+
+        // Feature contributions of a linear model are weight × value.
+        var contributions = _ml.Transforms.CalculateFeatureContribution(model, numberOfPositiveContributions: 30,
+            numberOfNegativeContributions: 30, normalize: false).Fit(data).Transform(data)
+            .GetColumn<float[]>("FeatureContributions").First();
+        for (int j = 0; j < x[0].Length; j++) Assert.Equal(model.Model.SubModel.Weights[j] * x[0][j], contributions[j], 1e-5);
     }
 
     [Theory]
