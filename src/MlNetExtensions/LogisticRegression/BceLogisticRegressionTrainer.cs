@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
@@ -10,24 +9,6 @@ using MlNetExtensions.LogisticRegression;
 using MlNetExtensions.Persistence;
 
 namespace MlNetExtensions;
-
-/// <summary>The minimiser <see cref="BceLogisticRegressionTrainer"/> uses.</summary>
-public enum LogisticOptimizer
-{
-    /// <summary>
-    /// Newton's method (IRLS): the exact Hessian, solved by Cholesky, with a backtracking line search. A handful of passes,
-    /// each O(n·d²): the fastest for moderate d (measured: the default).
-    /// </summary>
-    Newton,
-
-    /// <summary>Limited-memory BFGS with a backtracking line search: O(n·d) per pass, more passes; for large d.</summary>
-    Lbfgs,
-
-    /// <summary>
-    /// Textbook gradient descent θ ← θ − α∇f, full batch or mini-batch; many cheap passes. For teaching and comparison.
-    /// </summary>
-    GradientDescent,
-}
 
 /// <summary>
 /// Logistic regression that minimises the mean binary cross-entropy plus an L2 penalty,
@@ -321,87 +302,5 @@ public sealed class BceLogisticRegressionTrainer
             if (w is not null) w[i] = weights![source];
         }
         return (x, y, w);
-    }
-}
-
-/// <summary>How a <see cref="BceLogisticRegressionTrainer"/> fit went: the optimizer's iterations and objective trace.</summary>
-public sealed class LogisticRegressionTrainingReport
-{
-    internal LogisticRegressionTrainingReport(LogisticOptimizer optimizer, int iterations, bool converged, bool separationDetected,
-        double objective, double gradientNorm, IReadOnlyList<double> objectiveHistory, TimeSpan elapsed)
-    {
-        Optimizer = optimizer;
-        Iterations = iterations;
-        Converged = converged;
-        SeparationDetected = separationDetected;
-        Objective = objective;
-        GradientNorm = gradientNorm;
-        ObjectiveHistory = objectiveHistory;
-        Elapsed = elapsed;
-    }
-
-    /// <summary>The optimizer used.</summary>
-    public LogisticOptimizer Optimizer { get; }
-
-    /// <summary>
-    /// Iterations taken (Newton or L-BFGS steps, gradient-descent steps, or mini-batch epochs). For gradient descent without
-    /// L2 on separable data, the steps of the Newton probe that found the separation (see the log).
-    /// </summary>
-    public int Iterations { get; }
-
-    /// <summary>True when the gradient norm reached the tolerance.</summary>
-    public bool Converged { get; }
-
-    /// <summary>True when the data was found linearly separable without L2 and the fit stopped early (see the log).</summary>
-    public bool SeparationDetected { get; }
-
-    /// <summary>The final objective (Σw·BCE)/Σw + (λ/2)‖θ‖², in nats.</summary>
-    public double Objective { get; }
-
-    /// <summary>‖∇f‖₂ at the end.</summary>
-    public double GradientNorm { get; }
-
-    /// <summary>The objective at the start and after each iteration (index 0 is the null model).</summary>
-    public IReadOnlyList<double> ObjectiveHistory { get; }
-
-    /// <summary>Wall time of the fit, reading the data included.</summary>
-    public TimeSpan Elapsed { get; }
-}
-
-/// <summary>Statistics and training reports of logistic regression models.</summary>
-public static class LogisticRegressionModelExtensions
-{
-    private sealed record Entry(LogisticRegressionTrainingReport Report, LogisticRegressionStatistics? Statistics);
-
-    private static readonly ConditionalWeakTable<LinearBinaryModelParameters, Entry> Table = new();
-
-    internal static void Attach(LinearBinaryModelParameters model, LogisticRegressionTrainingReport report, LogisticRegressionStatistics? statistics)
-        => Table.AddOrUpdate(model, new Entry(report, statistics));
-
-    /// <summary>
-    /// Deviance, null deviance, AIC, standard errors, z and p-values of a logistic model (<c>model.Model.SubModel</c>).
-    /// For a model trained by <see cref="BceLogisticRegressionTrainer"/> in this process, in double precision; otherwise
-    /// (a model loaded from a zip, or ML.NET's <c>LbfgsLogisticRegression</c> with statistics) from the
-    /// <see cref="LinearModelParameterStatistics"/> the model carries, in single precision.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The model carries no statistics (trained with ComputeStatistics = false,
-    /// or by a trainer that does not compute them).</exception>
-    public static LogisticRegressionStatistics GetStatistics(this LinearBinaryModelParameters model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var entry) && entry.Statistics is not null) return entry.Statistics;
-        return LogisticRegressionStatistics.FromModel(model) ?? throw new InvalidOperationException(
-            "This model carries no statistics: it was trained with ComputeStatistics = false, or by a trainer that does not compute them " +
-            "(for ML.NET's LbfgsLogisticRegression, set ShowTrainingStatistics = true).");
-    }
-
-    /// <summary>The optimizer's report (iterations, convergence, objective per iteration) of a model trained in this process.</summary>
-    /// <exception cref="InvalidOperationException">The model was not trained by <see cref="BceLogisticRegressionTrainer"/> in this process.</exception>
-    public static LogisticRegressionTrainingReport GetTrainingReport(this LinearBinaryModelParameters model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var entry)) return entry.Report;
-        throw new InvalidOperationException(
-            "This model has no training report: only models trained by BceLogisticRegression in this process carry one (it is not saved in the zip).");
     }
 }
