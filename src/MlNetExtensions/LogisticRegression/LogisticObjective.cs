@@ -18,6 +18,9 @@ internal sealed class LogisticObjective
     /// <summary>Rows per partition at least (smaller partitions do not pay for the scheduling).</summary>
     private const int MinPartitionRows = 4096;
 
+    /// <summary>Memory all Hessian partials together may take.</summary>
+    private const long HessianPartialBudgetBytes = 64L << 20;
+
     /// <summary>At most this many partitions: enough to balance two to eight cores, few enough to keep Hessian partials small.</summary>
     private const int MaxPartitions = 16;
 
@@ -123,10 +126,14 @@ internal sealed class LogisticObjective
         int d = FeatureCount;
         int stride = (d + 1 + SyrkKernel.TileColumns - 1) / SyrkKernel.TileColumns * SyrkKernel.TileColumns;
         var theta = parameters.ToArray();
-        var partials = new double[_partitions][];
+        // Each partition holds a stride² partial: fewer partitions for wide data keep them within a memory budget
+        // (still a function of n and d only, so the result stays independent of the thread count).
+        long partialBytes = (long)stride * stride * sizeof(double);
+        int partitions = (int)Math.Clamp(HessianPartialBudgetBytes / partialBytes, 1, _partitions);
+        var partials = new double[partitions][];
         void Partition(int p)
         {
-            var (from, to) = Range(0, Count, _partitions, p);
+            var (from, to) = Range(0, Count, partitions, p);
             var sums = new double[stride * stride];
             var scratch = new double[LogisticKernels.HessianBlockRows * stride];
             LogisticKernels.HessianUpper(_features.AsSpan(from * d, (to - from) * d),
@@ -134,17 +141,17 @@ internal sealed class LogisticObjective
                 stride, scratch, sums);
             partials[p] = sums;
         }
-        if (_partitions == 1 || Threads == 1)
-            for (int p = 0; p < _partitions; p++) Partition(p);
+        if (partitions == 1 || Threads == 1)
+            for (int p = 0; p < partitions; p++) Partition(p);
         else
-            Parallel.For(0, _partitions, _parallel, Partition);
+            Parallel.For(0, partitions, _parallel, Partition);
 
         var h = Matrix<double>.Build.Dense(d + 1, d + 1);
         for (int i = 0; i <= d; i++)
             for (int j = i; j <= d; j++)
             {
                 double v = 0;
-                for (int p = 0; p < _partitions; p++) v += partials[p][i * stride + j];
+                for (int p = 0; p < partitions; p++) v += partials[p][i * stride + j];
                 h[i, j] = v;
                 h[j, i] = v;
             }
