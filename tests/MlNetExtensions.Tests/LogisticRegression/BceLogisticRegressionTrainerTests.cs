@@ -325,6 +325,23 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Fit_WideData_AllOptimizersAgree()
+    {
+        // 300 features: gradient descent's step then comes from power iteration rather than an eigendecomposition.
+        var rng = new Random(17);
+        var theta = Enumerable.Range(0, 300).Select(_ => TestData.Gaussian(rng) * 0.1).ToArray();
+        var data = LogisticTestData.Logistic(3000, theta, 0.2, seed: 18);
+        var view = LogisticTestData.View(_ml, data);
+        var fits = new[] { LogisticOptimizer.Newton, LogisticOptimizer.Lbfgs, LogisticOptimizer.GradientDescent }
+            .Select(o => _ml.BinaryClassification.Trainers.BceLogisticRegression(Options(o, 0.05, 1e-7, 100_000)).Fit(view).Model.SubModel)
+            .ToArray();
+        Assert.All(fits, f => Assert.True(f.GetTrainingReport().Converged));
+        double maxDiff = fits.Skip(1).Max(f => f.Weights.Zip(fits[0].Weights, (a, b) => Math.Abs(a - b)).Max());
+        output.WriteLine($"300 features: max |weight difference| to Newton = {maxDiff:G3}; GD took {fits[2].GetTrainingReport().Iterations} iterations");
+        Assert.True(maxDiff < 1e-5);
+    }
+
+    [Fact]
     public void Fit_MiniBatchGradientDescent_ApproachesTheOptimum()
     {
         var data = LogisticTestData.Logistic(4000, [1.0, -1.0, 0.5], 0.2, seed: 8);
