@@ -16,6 +16,7 @@ internal static class Comparison
     private static readonly IComparisonSuite[] Suites =
     [
         new LinearRegressionComparison(),
+        new LogisticRegressionComparison(),
         new SklearnComparison(),
         new ScaleComparison(),
     ];

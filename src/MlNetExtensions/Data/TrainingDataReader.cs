@@ -297,6 +297,10 @@ internal sealed class TrainingDataReader
     /// <summary>Reads every usable row into memory.</summary>
     public DenseDataset ReadAll(IHostEnvironment env)
     {
+        // When the data knows its row count, fill one array of that size directly: half the memory traffic and no
+        // second copy of the whole data set (fresh large arrays cost page faults, which dominate on a busy machine).
+        if (RowCount is long known && known > 0 && known * Math.Max(FeatureCount, 1) <= Array.MaxLength)
+            return ReadAllInto((int)known, env);
         var features = new List<float[]>();
         var labels = new List<float[]>();
         var weights = new List<float[]>();
@@ -321,6 +325,38 @@ internal sealed class TrainingDataReader
             offset += counts[i];
         }
         return new DenseDataset(x, y, w, n, FeatureCount, summary);
+    }
+
+    private DenseDataset ReadAllInto(int capacity, IHostEnvironment env)
+    {
+        int d = FeatureCount;
+        var x = new float[capacity * d];
+        var y = new float[capacity];
+        var w = new float[capacity];
+        int offset = 0;
+        var summary = ForEachBlock(env, block =>
+        {
+            if (offset + block.Count > y.Length)
+            {
+                // The row count was an underestimate: grow like a list.
+                int grown = Math.Max(offset + block.Count, y.Length * 2);
+                Array.Resize(ref x, grown * d);
+                Array.Resize(ref y, grown);
+                Array.Resize(ref w, grown);
+            }
+            block.Features.AsSpan(0, block.Count * d).CopyTo(x.AsSpan(offset * d));
+            block.Labels.AsSpan(0, block.Count).CopyTo(y.AsSpan(offset));
+            block.Weights.AsSpan(0, block.Count).CopyTo(w.AsSpan(offset));
+            offset += block.Count;
+        });
+        if (offset < y.Length)
+        {
+            // Rows were skipped: trim, so that the arrays hold exactly Count rows as on the other path.
+            Array.Resize(ref x, offset * d);
+            Array.Resize(ref y, offset);
+            Array.Resize(ref w, offset);
+        }
+        return new DenseDataset(x, y, w, offset, d, summary);
     }
 
     /// <summary>

@@ -1,0 +1,382 @@
+using MathNet.Numerics.LinearAlgebra;
+using Microsoft.ML.Runtime;
+using MlNetExtensions.Persistence;
+
+namespace MlNetExtensions.LogisticRegression;
+
+/// <summary>Why an optimizer stopped.</summary>
+internal enum StopReason
+{
+    Converged,
+    IterationLimit,
+    Separable,
+    NoProgress,
+}
+
+/// <summary>Where an optimizer ended and how it got there.</summary>
+internal sealed record OptimizationResult(double[] Parameters, double Objective, double GradientNorm, int Iterations,
+    StopReason Reason, IReadOnlyList<double> ObjectiveHistory);
+
+/// <summary>What every optimizer needs besides the objective.</summary>
+internal sealed record OptimizerSettings(int MaximumIterations, double GradientTolerance, double? LearningRate, int? BatchSize,
+    int HistorySize, int Seed, double[]? BatchWeightSums);
+
+/// <summary>
+/// The three minimisers of <see cref="LogisticObjective"/>. Each starts at θ = 0, b = logit(ȳ) (the null model's
+/// optimum), stops when ‖∇f‖₂ ≤ tolerance, and stops early, with <see cref="StopReason.Separable"/>, when λ = 0 and the
+/// current parameters classify every row strictly correctly: then a multiple of them drives the loss to 0, so no finite
+/// optimum exists and iterating on would only grow the weights.
+/// </summary>
+internal static class LogisticOptimizers
+{
+    private const double ArmijoConstant = 1e-4;
+    private const int MaximumHalvings = 60;
+
+    public static OptimizationResult Minimize(LogisticOptimizer kind, LogisticObjective objective, double[] start,
+        OptimizerSettings settings, IHostEnvironment env, IChannel ch)
+        => kind switch
+        {
+            LogisticOptimizer.Newton => Newton(objective, start, settings, env, ch),
+            LogisticOptimizer.Lbfgs => Lbfgs(objective, start, settings, env, ch),
+            LogisticOptimizer.GradientDescent => ProbeSeparation(objective, start, settings, env, ch)
+                ?? (settings.BatchSize is null
+                    ? GradientDescent(objective, start, settings, env, ch)
+                    : MiniBatchGradientDescent(objective, start, settings, env, ch)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer."),
+        };
+
+    /// <summary>
+    /// Without L2, gradient descent turns towards a separating direction so slowly (its loss falls like log t on
+    /// breast_cancer) that the separation certificate would take millions of steps to show. A short Newton run, which
+    /// finds a separating direction in a few steps when one exists, decides first; its result is returned only when it
+    /// finds separation, and gradient descent then runs as asked otherwise.
+    /// </summary>
+    private static OptimizationResult? ProbeSeparation(LogisticObjective objective, double[] start, OptimizerSettings settings,
+        IHostEnvironment env, IChannel ch)
+    {
+        if (objective.L2 != 0) return null;
+        const int ProbeIterations = 50;
+        var probe = Newton(objective, start, settings with { MaximumIterations = ProbeIterations }, env, ch);
+        ch.Info(MessageSensitivity.None, probe.Reason == StopReason.Separable
+            ? $"Without L2, a Newton probe found the data linearly separable after {probe.Iterations} steps; gradient descent is skipped."
+            : "Without L2, a Newton probe found no linear separation; gradient descent follows.");
+        return probe.Reason == StopReason.Separable ? probe : null;
+    }
+
+    /// <summary>Damped Newton (IRLS): exact Hessian, Cholesky solve, backtracking on the objective.</summary>
+    private static OptimizationResult Newton(LogisticObjective objective, double[] start, OptimizerSettings settings,
+        IHostEnvironment env, IChannel ch)
+    {
+        int m = objective.Dimension;
+        var x = (double[])start.Clone();
+        var g = new double[m];
+        var trialGradient = new double[m];
+        var trial = new double[m];
+        double f = objective.Evaluate(x, g);
+        double margin = objective.LastMinMargin;
+        var history = new List<double> { f };
+        var separation = new SeparationMonitor(objective, f);
+        int it = 0;
+        StopReason reason = StopReason.IterationLimit;
+        for (; ; it++)
+        {
+            double norm = Norm(g);
+            Trace(ch, "Newton", it, f, norm);
+            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
+            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
+            if (it >= settings.MaximumIterations) break;
+            MlNetInternals.ThrowIfCanceled(env);
+
+            var hessian = objective.Hessian(x) / objective.WeightSum;
+            var step = SolvePositiveDefinite(hessian, Vector<double>.Build.DenseOfArray(g).Negate()).ToArray();
+            double slope = Dot(g, step);
+            if (!(slope < 0))
+            {
+                // The regularised solve still failed to give a descent direction: fall back to steepest descent.
+                for (int k = 0; k < m; k++) step[k] = -g[k];
+                slope = -norm * norm;
+            }
+            if (!LineSearch(objective, x, f, slope, step, 1.0, trial, trialGradient, out double fNew))
+            {
+                reason = StopReason.NoProgress;
+                break;
+            }
+            (x, trial) = (trial, x);
+            (g, trialGradient) = (trialGradient, g);
+            f = fNew;
+            margin = objective.LastMinMargin;
+            history.Add(f);
+        }
+        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+    }
+
+    /// <summary>Limited-memory BFGS: two-loop recursion over the last pairs (s, y), backtracking line search.</summary>
+    private static OptimizationResult Lbfgs(LogisticObjective objective, double[] start, OptimizerSettings settings,
+        IHostEnvironment env, IChannel ch)
+    {
+        int m = objective.Dimension;
+        int memory = settings.HistorySize;
+        var x = (double[])start.Clone();
+        var g = new double[m];
+        var trial = new double[m];
+        var trialGradient = new double[m];
+        var direction = new double[m];
+        var s = new List<double[]>();
+        var y = new List<double[]>();
+        var rho = new List<double>();
+        var alpha = new double[memory];
+        double f = objective.Evaluate(x, g);
+        double margin = objective.LastMinMargin;
+        var history = new List<double> { f };
+        var separation = new SeparationMonitor(objective, f);
+        int it = 0;
+        StopReason reason = StopReason.IterationLimit;
+        for (; ; it++)
+        {
+            double norm = Norm(g);
+            Trace(ch, "L-BFGS", it, f, norm);
+            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
+            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
+            if (it >= settings.MaximumIterations) break;
+            MlNetInternals.ThrowIfCanceled(env);
+
+            // Two-loop recursion: direction = −H·g with H the L-BFGS inverse-Hessian estimate.
+            for (int k = 0; k < m; k++) direction[k] = -g[k];
+            for (int i = s.Count - 1; i >= 0; i--)
+            {
+                alpha[i] = rho[i] * Dot(s[i], direction);
+                Axpy(direction, -alpha[i], y[i]);
+            }
+            double initialStep = 1;
+            if (s.Count > 0)
+            {
+                var (sl, yl) = (s[^1], y[^1]);
+                double gamma = Dot(sl, yl) / Dot(yl, yl);
+                for (int k = 0; k < m; k++) direction[k] *= gamma;
+            }
+            else
+            {
+                initialStep = Math.Min(1, 1 / norm);
+            }
+            for (int i = 0; i < s.Count; i++)
+            {
+                double beta = rho[i] * Dot(y[i], direction);
+                Axpy(direction, alpha[i] - beta, s[i]);
+            }
+            double slope = Dot(g, direction);
+            if (!(slope < 0))
+            {
+                s.Clear(); y.Clear(); rho.Clear();
+                for (int k = 0; k < m; k++) direction[k] = -g[k];
+                slope = -norm * norm;
+                initialStep = Math.Min(1, 1 / norm);
+            }
+            if (!LineSearch(objective, x, f, slope, direction, initialStep, trial, trialGradient, out double fNew))
+            {
+                reason = StopReason.NoProgress;
+                break;
+            }
+            var sNew = new double[m];
+            var yNew = new double[m];
+            for (int k = 0; k < m; k++)
+            {
+                sNew[k] = trial[k] - x[k];
+                yNew[k] = trialGradient[k] - g[k];
+            }
+            double sy = Dot(sNew, yNew);
+            // The objective is convex, so sᵀy ≥ 0; skip pairs whose curvature is lost in rounding.
+            if (sy > 1e-16 * Dot(yNew, yNew))
+            {
+                if (s.Count == memory) { s.RemoveAt(0); y.RemoveAt(0); rho.RemoveAt(0); }
+                s.Add(sNew);
+                y.Add(yNew);
+                rho.Add(1 / sy);
+            }
+            (x, trial) = (trial, x);
+            (g, trialGradient) = (trialGradient, g);
+            f = fNew;
+            margin = objective.LastMinMargin;
+            history.Add(f);
+        }
+        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+    }
+
+    /// <summary>Full-batch gradient descent with a constant step: θ ← θ − α∇f.</summary>
+    private static OptimizationResult GradientDescent(LogisticObjective objective, double[] start, OptimizerSettings settings,
+        IHostEnvironment env, IChannel ch)
+    {
+        int m = objective.Dimension;
+        double rate = settings.LearningRate ?? 1 / objective.CurvatureBound();
+        ch.Info(MessageSensitivity.None, settings.LearningRate is null
+            ? $"Gradient descent: learning rate 1/L = {rate:G4} (L bounds the curvature of the objective)."
+            : $"Gradient descent: learning rate {rate:G4}.");
+        var x = (double[])start.Clone();
+        var g = new double[m];
+        double f = objective.Evaluate(x, g);
+        double margin = objective.LastMinMargin;
+        double f0 = f;
+        var history = new List<double> { f };
+        var separation = new SeparationMonitor(objective, f);
+        int it = 0;
+        StopReason reason = StopReason.IterationLimit;
+        for (; ; it++)
+        {
+            double norm = Norm(g);
+            Trace(ch, "Gradient descent", it, f, norm);
+            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
+            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
+            if (it >= settings.MaximumIterations) break;
+            MlNetInternals.ThrowIfCanceled(env);
+            Axpy(x, -rate, g);
+            f = objective.Evaluate(x, g);
+            margin = objective.LastMinMargin;
+            CheckNotDiverging(f, f0, rate, it + 1);
+            history.Add(f);
+        }
+        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+    }
+
+    /// <summary>
+    /// Mini-batch gradient descent: one iteration is an epoch over contiguous batches of the (already shuffled) rows in
+    /// a fresh random order; the full objective and gradient are evaluated after each epoch for the stopping test.
+    /// </summary>
+    private static OptimizationResult MiniBatchGradientDescent(LogisticObjective objective, double[] start,
+        OptimizerSettings settings, IHostEnvironment env, IChannel ch)
+    {
+        int m = objective.Dimension;
+        int batch = settings.BatchSize!.Value;
+        int batches = (objective.Count + batch - 1) / batch;
+        double rate = settings.LearningRate ?? 1 / objective.CurvatureBound();
+        ch.Info(MessageSensitivity.None, $"Mini-batch gradient descent: {batches} batches of up to {batch} rows, learning rate {rate:G4}.");
+        var random = new Random(settings.Seed);
+        var order = Enumerable.Range(0, batches).ToArray();
+        var x = (double[])start.Clone();
+        var g = new double[m];
+        var batchGradient = new double[m];
+        double f = objective.Evaluate(x, g);
+        double margin = objective.LastMinMargin;
+        double f0 = f;
+        var history = new List<double> { f };
+        var separation = new SeparationMonitor(objective, f);
+        int it = 0;
+        StopReason reason = StopReason.IterationLimit;
+        for (; ; it++)
+        {
+            double norm = Norm(g);
+            Trace(ch, "Mini-batch gradient descent (epoch)", it, f, norm);
+            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
+            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
+            if (it >= settings.MaximumIterations) break;
+            MlNetInternals.ThrowIfCanceled(env);
+            random.Shuffle(order);
+            foreach (int b in order)
+            {
+                int from = b * batch, rows = Math.Min(batch, objective.Count - from);
+                double weightSum = settings.BatchWeightSums![b];
+                if (!(weightSum > 0)) continue;
+                objective.EvaluateRows(x, batchGradient, from, rows, weightSum);
+                Axpy(x, -rate, batchGradient);
+            }
+            f = objective.Evaluate(x, g);
+            margin = objective.LastMinMargin;
+            CheckNotDiverging(f, f0, rate, it + 1);
+            history.Add(f);
+        }
+        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+    }
+
+    /// <summary>
+    /// Backtracking (Armijo) from <paramref name="initialStep"/>: halves the step until f(x + t·d) ≤ f(x) + c·t·∇fᵀd.
+    /// On success <paramref name="trial"/> and <paramref name="trialGradient"/> hold the accepted point.
+    /// </summary>
+    private static bool LineSearch(LogisticObjective objective, double[] x, double f, double slope, double[] direction,
+        double initialStep, double[] trial, double[] trialGradient, out double fNew)
+    {
+        double t = initialStep;
+        for (int halving = 0; halving < MaximumHalvings; halving++, t *= 0.5)
+        {
+            for (int k = 0; k < x.Length; k++) trial[k] = x[k] + t * direction[k];
+            fNew = objective.Evaluate(trial, trialGradient);
+            if (double.IsFinite(fNew) && fNew <= f + ArmijoConstant * t * slope) return true;
+        }
+        fNew = f;
+        return false;
+    }
+
+    private static Vector<double> SolvePositiveDefinite(Matrix<double> hessian, Vector<double> rhs)
+    {
+        // Without L2 the Hessian is singular on collinear features (and nearly so near separation): add the smallest
+        // ridge, growing tenfold, that lets Cholesky through; a damped Newton step is still a descent direction.
+        double scale = 0;
+        for (int i = 0; i < hessian.RowCount; i++) scale = Math.Max(scale, hessian[i, i]);
+        double damping = 0;
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            var h = damping == 0 ? hessian : hessian + Matrix<double>.Build.DenseIdentity(hessian.RowCount) * damping;
+            try
+            {
+                var step = h.Cholesky().Solve(rhs);
+                if (step.All(double.IsFinite)) return step;
+            }
+            catch (ArgumentException)
+            {
+                // not positive definite: damp more
+            }
+            damping = damping == 0 ? Math.Max(scale, 1e-300) * 1e-12 : damping * 10;
+        }
+        return rhs.Clone();
+    }
+
+    /// <summary>
+    /// Decides that the data has no finite optimum (λ = 0 only), on either of two grounds: the exact certificate (the
+    /// current parameters put every row strictly on its side), or the trend that certificate takes too long to show under
+    /// slow optimizers: at iterations 32, 64, 128, … the objective keeps falling by a constant factor per doubling of
+    /// the iterations (the 1/t decay of separable data; a finite optimum makes the ratio tend to 1), has fallen below
+    /// a tenth of the null model's, and the weight norm keeps growing.
+    /// </summary>
+    private sealed class SeparationMonitor(LogisticObjective objective, double initialObjective)
+    {
+        private const double DecayPerDoubling = 0.7;
+        private readonly List<(double Objective, double Norm)> _checkpoints = [];
+
+        public bool IsSeparated(int iteration, double f, double[] x, double minMargin)
+        {
+            if (objective.L2 != 0) return false;
+            if (minMargin > 0) return true;
+            if (iteration < 32 || (iteration & (iteration - 1)) != 0) return false;
+            double norm = 0;
+            for (int k = 0; k < objective.FeatureCount; k++) norm += x[k] * x[k];
+            _checkpoints.Add((f, Math.Sqrt(norm)));
+            if (_checkpoints.Count < 3) return false;
+            var (a, b, c) = (_checkpoints[^3], _checkpoints[^2], _checkpoints[^1]);
+            return c.Objective < 0.1 * initialObjective
+                && c.Objective <= DecayPerDoubling * b.Objective && b.Objective <= DecayPerDoubling * a.Objective
+                && c.Norm > b.Norm && b.Norm > a.Norm;
+        }
+    }
+
+    private static void CheckNotDiverging(double f, double f0, double rate, int iteration)
+    {
+        if (!double.IsFinite(f) || f > 10 * f0 + 10)
+            throw new InvalidOperationException(
+                $"Gradient descent diverged at iteration {iteration} (objective {f:G4}, started at {f0:G4}) with LearningRate {rate:G4}; " +
+                "use a smaller LearningRate, or leave it unset to use 1/L, a step that always descends.");
+    }
+
+    private static void Trace(IChannel ch, string optimizer, int iteration, double objective, double gradientNorm)
+        => ch.Trace(MessageSensitivity.None, $"{optimizer} iteration {iteration}: objective {objective:G12}, gradient norm {gradientNorm:G4}");
+
+    private static double Norm(double[] v) => Math.Sqrt(Dot(v, v));
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int k = 0; k < a.Length; k++) sum += a[k] * b[k];
+        return sum;
+    }
+
+    private static void Axpy(double[] target, double a, double[] x)
+    {
+        for (int k = 0; k < target.Length; k++) target[k] += a * x[k];
+    }
+}
