@@ -20,6 +20,7 @@ public class SavedModelFixtureTests
     public static TheoryData<string, string> Fixtures => new()
     {
         { "linear-regression-v0.1.zip", "diabetes.test.csv" },
+        { "logistic-regression-v0.1.zip", "breast_cancer.test.csv" },
     };
 
     [Theory]
@@ -42,6 +43,9 @@ public class SavedModelFixtureTests
         {
             "linear-regression-v0.1.zip" => ml.Regression.Trainers.ClosedFormLinearRegression(l2Regularization: 0.01)
                 .Fit(TestData.Load(ml, "diabetes.train.csv")),
+            "logistic-regression-v0.1.zip" => ml.Transforms.NormalizeMeanVariance("Features")
+                .Append(ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: 0.01))
+                .Fit(TestData.Load(ml, "breast_cancer.train.csv")),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No recipe for this fixture."),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(SourceFixturePath(name))!);
