@@ -145,12 +145,19 @@ internal sealed class SklearnComparison : IComparisonSuite
         var generatedTest = Generated("linear-test", 50_000, 50, seed: 2);
         var diabetesTrain = DenseSet.FromCsv("diabetes.train.csv");
         var diabetesTest = DenseSet.FromCsv("diabetes.test.csv");
+        var logisticTrain = GeneratedBinary("logistic-train", 200_000, 50, seed: 3);
+        var logisticTest = GeneratedBinary("logistic-test", 50_000, 50, seed: 4);
+        var (cancerTrain, cancerTest) = Standardised(DenseSet.FromCsv("breast_cancer.train.csv"), DenseSet.FromCsv("breast_cancer.test.csv"));
         return
         [
             new("LinearRegression, generated 200,000 × 50", generatedTrain, generatedTest, "LinearRegression", new { }, "R²", Linear(0)),
             new("Ridge(α = 10), generated 200,000 × 50", generatedTrain, generatedTest, "Ridge", new { alpha = 10.0 }, "R²", Linear(10)),
             new("LinearRegression, diabetes", diabetesTrain, diabetesTest, "LinearRegression", new { }, "R²", Linear(0)),
             new("Ridge(α = 1), diabetes", diabetesTrain, diabetesTest, "Ridge", new { alpha = 1.0 }, "R²", Linear(1)),
+            new("LogisticRegression(C = 1/(λn), λ = 1e-3), generated 200,000 × 50", logisticTrain, logisticTest, "LogisticRegression",
+                new { C = 1 / (1e-3 * logisticTrain.N), tol = 1e-8 }, "accuracy", Logistic(1e-3)),
+            new("LogisticRegression(C = 1/(λn), λ = 0.01), breast_cancer standardised", cancerTrain, cancerTest, "LogisticRegression",
+                new { C = 1 / (0.01 * cancerTrain.N), tol = 1e-8 }, "accuracy", Logistic(0.01)),
         ];
     }
 
@@ -163,6 +170,53 @@ internal sealed class SklearnComparison : IComparisonSuite
         double r2 = ml.Regression.Evaluate(model.Transform(test.ToDataView(ml))).RSquared;
         return new OurResult(ms / 1000, r2, model.Model.Weights.Select(w => (double)w).ToArray(), model.Model.Bias);
     };
+
+    private static Func<MLContext, DenseSet, DenseSet, OurResult> Logistic(double l2) => (ml, train, test) =>
+    {
+        // Objective (Σ BCE)/n + (λ/2)‖θ‖² equals scikit-learn's C·Σ BCE + ½‖θ‖² divided by C·n, with C = 1/(λn).
+        var data = train.ToDataView(ml);
+        var trainer = ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
+        {
+            L2Regularization = l2,
+            GradientTolerance = 1e-8,
+            ComputeStatistics = false,
+        });
+        double ms = Comparison.MedianMilliseconds(3, () => trainer.Fit(data))[0];
+        var model = trainer.Fit(data);
+        double accuracy = ml.BinaryClassification.Evaluate(model.Transform(test.ToDataView(ml))).Accuracy;
+        return new OurResult(ms / 1000, accuracy, model.Model.SubModel.Weights.Select(w => (double)w).ToArray(), model.Model.SubModel.Bias);
+    };
+
+    /// <summary>Both splits standardised with the train split's mean and population standard deviation.</summary>
+    private static (DenseSet Train, DenseSet Test) Standardised(DenseSet train, DenseSet test)
+    {
+        int d = train.D;
+        var mean = new double[d];
+        var sd = new double[d];
+        for (int i = 0; i < train.N; i++) for (int j = 0; j < d; j++) mean[j] += train.X[i * d + j] / (double)train.N;
+        for (int i = 0; i < train.N; i++) for (int j = 0; j < d; j++) sd[j] += Math.Pow(train.X[i * d + j] - mean[j], 2) / train.N;
+        float[] Scale(DenseSet s) => s.X.Select((v, k) => (float)((v - mean[k % d]) / Math.Sqrt(sd[k % d]))).ToArray();
+        return (train with { Name = train.Name + "-std", X = Scale(train) }, test with { Name = test.Name + "-std", X = Scale(test) });
+    }
+
+    /// <summary>x ~ N(0, 1)^d, y ~ Bernoulli(σ(xᵀθ + 0.5)), θⱼ = ((j mod 7) − 3)/3.</summary>
+    private static DenseSet GeneratedBinary(string name, int n, int d, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[n * d];
+        var y = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            double s = 0.5;
+            for (int j = 0; j < d; j++)
+            {
+                x[i * d + j] = (float)SyntheticData.Gaussian(rng);
+                s += ((j % 7) - 3) / 3.0 * x[i * d + j];
+            }
+            y[i] = rng.NextDouble() < 1 / (1 + Math.Exp(-s)) ? 1f : 0f;
+        }
+        return new DenseSet(name, x, y, d);
+    }
 
     private static DenseSet Generated(string name, int n, int d, int seed)
     {
