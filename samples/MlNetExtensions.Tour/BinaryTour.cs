@@ -87,6 +87,10 @@ internal static class BinaryTour
                           $"{descent.GradientNorm:G3} ({(descent.Converged ? "converged" : "not converged")}):");
         foreach (int t in new[] { 0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 }.Where(t => t < history.Count).Append(history.Count - 1).Distinct())
             Console.WriteLine($"  iteration {t,5}: {history[t]:F8}");
+        double optimum = newton.LastTransformer.Model.SubModel.GetTrainingReport().Objective;
+        Console.WriteLine("Plot: " + Plots.Curves(Path.Combine(output, "breast-cancer-gradient-descent.png"),
+            "Logistic regression by gradient descent: distance to the optimum", "iteration", "objective − optimum (Newton)",
+            [("gradient descent, step 1/L", history.Select(v => v - optimum).ToArray())], logY: true));
 
         string path = Path.Combine(output, "breast-cancer-logistic.zip");
         ml.Model.Save(newton, train.Schema, path);
