@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using MlNetExtensions.Data;
+using MlNetExtensions.NeuralNetwork.Losses;
+using MlNetExtensions.NeuralNetwork.Optimizers;
+using MlNetExtensions.Persistence;
+
+namespace MlNetExtensions.NeuralNetwork;
+
+/// <summary>The outcome of training: the network at its best epoch, the loss curves, and which epoch that was.</summary>
+internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLoss, double[]? ValidationLoss, int BestEpoch);
+
+/// <summary>
+/// Mini-batch back-propagation over rows held densely in memory. Everything is single-threaded and every random choice
+/// (initial weights, validation split, shuffling) comes from one <see cref="Random"/> seeded by the caller, so the same
+/// seed gives bit-identical weights. Buffers are allocated once; a batch allocates nothing.
+/// </summary>
+internal static class MlpLearner
+{
+    public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTask task, int outputUnits,
+        MlpOptions options, int seed)
+    {
+        int d = data.FeatureCount;
+        var sizes = new[] { d }.Concat(options.HiddenLayerSizes ?? [MlpOptions.Defaults.HiddenLayerSize]).Append(outputUnits).ToArray();
+        var network = new MlpNetwork(sizes, options.Activation, (float)options.LeakyReluSlope);
+        var random = new Random(seed);
+        network.Initialize(random);
+
+        var (train, validation) = Split(data, options, random);
+        int n = train.Count;
+        int batch = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
+        var loss = OutputLoss.Create(task);
+        var optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
+        var workspace = new MlpWorkspace(network, batch);
+        var gradient = new float[network.Parameters.Length];
+        var batchX = new float[batch * d];
+        var batchY = new float[batch];
+        var batchW = new float[batch];
+        var order = Enumerable.Range(0, n).ToArray();
+        float lambda = (float)options.L2Regularization;
+        double trainWeight = Sum(train.Weights, n);
+
+        channel.Info(MessageSensitivity.None,
+            $"MLP {string.Join("-", sizes)} ({options.Activation}, {task}): {network.Parameters.Length} parameters, {n} training rows" +
+            (validation is null ? "" : $", {validation.Count} validation rows") + $", batch {batch}, {options.Optimizer}, learning rate {options.LearningRate}.");
+
+        var trainingLoss = new List<double>();
+        var validationLoss = validation is null ? null : new List<double>();
+        float[]? best = null;
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0, sinceBest = 0;
+        var clock = Stopwatch.StartNew();
+        for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
+        {
+            if (options.Shuffle) Shuffle(order, random);
+            double epochLoss = 0;
+            for (int start = 0; start < n; start += batch)
+            {
+                MlNetInternals.ThrowIfCanceled(env);
+                int rows = Math.Min(batch, n - start);
+                Gather(train, order, start, rows, batchX, batchY, batchW);
+                double weightSum = Sum(batchW, rows);
+                var logits = network.Forward(batchX, rows, workspace);
+                var outputs = workspace.Activations[^1].AsSpan(0, logits.Length);
+                double batchLoss = loss.Evaluate(outputs, outputUnits, batchY, batchW, rows,
+                    weightSum > 0 ? (float)(1 / weightSum) : 0f, writeGradient: true);
+                if (!double.IsFinite(batchLoss))
+                    throw Diverged(epoch, batchLoss, options);
+                epochLoss += batchLoss;
+                network.Backward(batchX, rows, workspace, gradient);
+                network.AddL2Gradient(gradient, lambda);
+                optimizer.Step(network.Parameters, gradient);
+            }
+            double penalty = 0.5 * lambda * network.SquaredWeightNorm();
+            double meanLoss = epochLoss / trainWeight + penalty;
+            if (!double.IsFinite(meanLoss)) throw Diverged(epoch, meanLoss, options);
+            trainingLoss.Add(meanLoss);
+
+            double? valLoss = null;
+            if (validation is not null)
+            {
+                valLoss = MeanLoss(network, loss, validation, workspace, outputUnits);
+                validationLoss!.Add(valLoss.Value);
+                if (valLoss.Value < bestLoss - options.Tolerance)
+                {
+                    bestLoss = valLoss.Value;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    best = (float[])network.Parameters.Clone();
+                }
+                else sinceBest++;
+            }
+            channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.NumberOfEpochs}: training loss {meanLoss:G6}" +
+                (valLoss is null ? "" : $", validation loss {valLoss.Value:G6}") + $" ({clock.ElapsedMilliseconds} ms).");
+            options.Progress?.Report(new MlpEpochProgress(epoch, options.NumberOfEpochs, meanLoss, valLoss, clock.Elapsed));
+            if (validation is not null && sinceBest >= options.Patience)
+            {
+                channel.Info(MessageSensitivity.None,
+                    $"Early stopping after epoch {epoch}: validation loss has not improved by {options.Tolerance} for {options.Patience} epochs; " +
+                    $"keeping the weights of epoch {bestEpoch}.");
+                break;
+            }
+        }
+        if (best is not null) best.CopyTo(network.Parameters, 0);
+        else bestEpoch = trainingLoss.Count;
+        return new MlpTrainingResult(network, trainingLoss.ToArray(), validationLoss?.ToArray(), bestEpoch);
+    }
+
+    /// <summary>Weighted mean loss (no L2 term) of the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
+    internal static double MeanLoss(MlpNetwork network, OutputLoss loss, DenseDataset data, MlpWorkspace workspace, int outputUnits)
+    {
+        double total = 0;
+        int d = data.FeatureCount;
+        for (int start = 0; start < data.Count; start += workspace.BatchCapacity)
+        {
+            int rows = Math.Min(workspace.BatchCapacity, data.Count - start);
+            network.Forward(data.Features.AsSpan(start * d, rows * d), rows, workspace);
+            total += loss.Evaluate(workspace.Activations[^1].AsSpan(0, rows * outputUnits), outputUnits,
+                data.Labels.AsSpan(start, rows), data.Weights.AsSpan(start, rows), rows, 0f, writeGradient: false);
+        }
+        double weight = Sum(data.Weights, data.Count);
+        return weight > 0 ? total / weight : 0;
+    }
+
+    private static InvalidOperationException Diverged(int epoch, double value, MlpOptions options)
+        => new($"MLP training diverged in epoch {epoch}: the loss became {value}. Use a smaller LearningRate " +
+               $"(now {options.LearningRate}), e.g. {options.LearningRate / 10}, or standardise the features (NormalizeMeanVariance).");
+
+    /// <summary>Splits off the validation rows (a seeded random ValidationFraction) when early stopping is on.</summary>
+    private static (DenseDataset Train, DenseDataset? Validation) Split(DenseDataset data, MlpOptions options, Random random)
+    {
+        if (!options.EarlyStopping) return (data, null);
+        int validationCount = (int)Math.Round(data.Count * options.ValidationFraction);
+        if (validationCount < 1 || validationCount >= data.Count)
+            throw new InvalidOperationException(
+                $"EarlyStopping needs at least one training and one validation row: ValidationFraction {options.ValidationFraction} " +
+                $"of {data.Count} rows leaves {validationCount} for validation.");
+        var order = Enumerable.Range(0, data.Count).ToArray();
+        Shuffle(order, random);
+        return (Subset(data, order.AsSpan(validationCount)), Subset(data, order.AsSpan(0, validationCount)));
+    }
+
+    private static DenseDataset Subset(DenseDataset data, ReadOnlySpan<int> rows)
+    {
+        int d = data.FeatureCount;
+        var x = new float[rows.Length * d];
+        var y = new float[rows.Length];
+        var w = new float[rows.Length];
+        Gather(data, rows.ToArray(), 0, rows.Length, x, y, w);
+        return new DenseDataset(x, y, w, rows.Length, d, data.Summary);
+    }
+
+    private static void Gather(DenseDataset data, int[] order, int start, int rows, float[] x, float[] y, float[] w)
+    {
+        int d = data.FeatureCount;
+        for (int i = 0; i < rows; i++)
+        {
+            int r = order[start + i];
+            Array.Copy(data.Features, r * d, x, i * d, d);
+            y[i] = data.Labels[r];
+            w[i] = data.Weights[r];
+        }
+    }
+
+    private static void Shuffle(int[] order, Random random)
+    {
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
+
+    private static double Sum(float[] values, int count)
+    {
+        double sum = 0;
+        for (int i = 0; i < count; i++) sum += values[i];
+        return sum;
+    }
+}
