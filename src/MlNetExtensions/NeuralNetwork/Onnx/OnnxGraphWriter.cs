@@ -20,11 +20,11 @@ internal sealed class OnnxGraphWriter
     private readonly List<byte[]> _outputs = [];
     private int _nodeCount;
 
-    /// <summary>Declares a graph input of float type and shape [N, <paramref name="width"/>], N symbolic.</summary>
-    public void AddInput(string name, int width) => _inputs.Add(ValueInfo(name, width));
+    /// <summary>Declares a graph input of float type and shape [N, <paramref name="width"/>] (N symbolic), or [width] when not batched.</summary>
+    public void AddInput(string name, int width, bool batched = true) => _inputs.Add(ValueInfo(name, width, batched));
 
-    /// <summary>Declares a graph output of float type and shape [N, <paramref name="width"/>].</summary>
-    public void AddOutput(string name, int width) => _outputs.Add(ValueInfo(name, width));
+    /// <summary>Declares a graph output of float type and shape [N, <paramref name="width"/>], or [width] when not batched.</summary>
+    public void AddOutput(string name, int width, bool batched = true) => _outputs.Add(ValueInfo(name, width, batched));
 
     /// <summary>Adds a constant float tensor.</summary>
     public void AddInitializer(string name, ReadOnlySpan<float> values, params long[] dims)
@@ -95,7 +95,7 @@ internal sealed class OnnxGraphWriter
         stream.Write(model);
     }
 
-    private static byte[] ValueInfo(string name, int width) => Message(o =>
+    private static byte[] ValueInfo(string name, int width, bool batched) => Message(o =>
     {
         o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(name);
         WriteMessage(o, 2, Message(type => WriteMessage(type, 1, Message(tensor =>
@@ -103,7 +103,8 @@ internal sealed class OnnxGraphWriter
             tensor.WriteTag(1, WireFormat.WireType.Varint); tensor.WriteInt32(FloatElementType);
             WriteMessage(tensor, 2, Message(shape =>
             {
-                WriteMessage(shape, 1, Message(dim => { dim.WriteTag(2, WireFormat.WireType.LengthDelimited); dim.WriteString("N"); }));
+                if (batched)
+                    WriteMessage(shape, 1, Message(dim => { dim.WriteTag(2, WireFormat.WireType.LengthDelimited); dim.WriteString("N"); }));
                 WriteMessage(shape, 1, Message(dim => { dim.WriteTag(1, WireFormat.WireType.Varint); dim.WriteInt64(width); }));
             }));
         }))));
