@@ -16,6 +16,7 @@ internal static class Comparison
     private static readonly IComparisonSuite[] Suites =
     [
         new LinearRegressionComparison(),
+        new MlpComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

@@ -13,10 +13,11 @@ internal sealed class BinaryCrossEntropyLoss : OutputLoss
         for (int i = 0; i < rows; i++)
         {
             double z = logits[i], y = labels[i];
-            total += weights[i] * (Math.Max(z, 0) - y * z + Math.Log(1 + Math.Exp(-Math.Abs(z))));
+            double e = Math.Exp(-Math.Abs(z)); // in (0, 1]: neither overflows
+            total += weights[i] * (Math.Max(z, 0) - y * z + Math.Log(1 + e));
             if (writeGradient)
             {
-                double p = z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+                double p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
                 logits[i] = (float)(weights[i] * scale * (p - y));
             }
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
@@ -25,15 +26,19 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
             var vb1 = Vector256.Create(b1); var vb2 = Vector256.Create(b2);
             var vc1 = Vector256.Create(c1); var vc2 = Vector256.Create(c2);
             var vrate = Vector256.Create(rate); var veps = Vector256.Create(epsilon);
+            ref float gr = ref MemoryMarshal.GetReference(gradient);
+            ref float mr = ref MemoryMarshal.GetReference(m);
+            ref float vr = ref MemoryMarshal.GetReference(v);
+            ref float pr = ref MemoryMarshal.GetReference(parameters);
             for (; i + 8 <= parameters.Length; i += 8)
             {
-                var g = Vector256.Create(gradient.Slice(i, 8));
-                var mi = vb1 * Vector256.Create((ReadOnlySpan<float>)m.Slice(i, 8)) + vc1 * g;
-                var vi = vb2 * Vector256.Create((ReadOnlySpan<float>)v.Slice(i, 8)) + vc2 * g * g;
-                var p = Vector256.Create((ReadOnlySpan<float>)parameters.Slice(i, 8)) - vrate * mi / (Vector256.Sqrt(vi) + veps);
-                mi.CopyTo(m.Slice(i, 8));
-                vi.CopyTo(v.Slice(i, 8));
-                p.CopyTo(parameters.Slice(i, 8));
+                nuint at = (nuint)i;
+                var g = Vector256.LoadUnsafe(ref gr, at);
+                var mi = vb1 * Vector256.LoadUnsafe(ref mr, at) + vc1 * g;
+                var vi = vb2 * Vector256.LoadUnsafe(ref vr, at) + vc2 * g * g;
+                mi.StoreUnsafe(ref mr, at);
+                vi.StoreUnsafe(ref vr, at);
+                (Vector256.LoadUnsafe(ref pr, at) - vrate * mi / (Vector256.Sqrt(vi) + veps)).StoreUnsafe(ref pr, at);
             }
         }
         for (; i < parameters.Length; i++)
