@@ -137,11 +137,30 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// One row (single-row scoring, and the rows left over by <see cref="Rows4"/>): four independent accumulators per
+    /// 32 columns, so the FMA latency chain of one accumulator does not bound the loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row1(float* a, int ks, int k, float* b, int n, float* c, float* bias)
     {
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
+            for (; j + 32 <= n; j += 32)
+            {
+                Vector256<float> c0 = Init(bias, j), c1 = Init(bias, j + 8), c2 = Init(bias, j + 16), c3 = Init(bias, j + 24);
+                float* bp = b + j;
+                for (int p = 0, ap = 0; p < k; p++, ap += ks, bp += n)
+                {
+                    var x = Vector256.Create(a[ap]);
+                    c0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp), c0);
+                    c1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp + 8), c1);
+                    c2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp + 16), c2);
+                    c3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(bp + 24), c3);
+                }
+                c0.Store(c + j); c1.Store(c + j + 8); c2.Store(c + j + 16); c3.Store(c + j + 24);
+            }
             for (; j + 8 <= n; j += 8)
             {
                 var acc = Init(bias, j);
