@@ -55,7 +55,7 @@ public class MlpPipelineTests
         Assert.Equal(scored.GetColumn<float>("Probability").First(), prediction.Probability, 5);
         Assert.Equal(scored.GetColumn<bool>("PredictedLabel").First(), prediction.PredictedLabel);
 
-        var pfi = _ml.BinaryClassification.PermutationFeatureImportance(model, data, permutationCount: 1);
+        var pfi = _ml.BinaryClassification.PermutationFeatureImportance(model, data, numberOfExamplesToUse: 200, permutationCount: 1);
         Assert.Equal(30, pfi.Length);
         Assert.Contains(pfi, p => p.AreaUnderRocCurve.Mean < 0);
     }
