@@ -25,6 +25,14 @@ internal sealed class MlpComparison : IComparisonSuite
             HiddenLayerSizes = [Hidden], Activation = MlpActivation.Relu, Optimizer = MlpOptimizer.Adam, LearningRate = 1e-3,
             BatchSize = Batch, NumberOfEpochs = Epochs, L2Regularization = 1e-4, Shuffle = true, Seed = 0,
         };
+        // For the scikit-learn side of the comparison: the same rows as CSV (f0..f49, Label), when asked for.
+        if (Environment.GetEnvironmentVariable("MLP_BENCHMARK_CSV_DIR") is { Length: > 0 } csvDir)
+        {
+            Directory.CreateDirectory(csvDir);
+            WriteCsv(train, Path.Combine(csvDir, "mlp_bench.train.csv"));
+            WriteCsv(holdout, Path.Combine(csvDir, "mlp_bench.test.csv"));
+            output.WriteLine($"Wrote the benchmark data to {csvDir}.");
+        }
         var mlp = ml.BinaryClassification.Trainers.Mlp(options);
         // ML.NET's binary trainers want a Boolean label; the MLP reads the Single 0/1 label as it is.
         var lbfgs = ml.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Boolean)
@@ -79,7 +87,7 @@ internal sealed class MlpComparison : IComparisonSuite
         output.WriteLine($"Save {Comparison.F(saveMs, "F0")} ms ({zipBytes:N0} bytes), load {Comparison.F(loadMs, "F0")} ms. " +
                          "scikit-learn settings to match: MLPClassifier(hidden_layer_sizes=(64,), activation='relu', solver='adam', " +
                          $"learning_rate_init=1e-3, batch_size={Batch}, max_iter={Epochs}, alpha={1e-4 * Batch} (= λ × batch: sklearn divides " +
-                         "its penalty by the batch size), shuffle=True, tol=0, n_iter_no_change=max_iter); data: see Classification() below.");
+                         "its penalty by the batch size), shuffle=True, tol=0, n_iter_no_change=max_iter); set MLP_BENCHMARK_CSV_DIR to write the same rows as CSV.");
     }
 
     /// <summary>x ~ N(0, 1)^50; y = [Σⱼ θⱼxⱼ + x₀x₁ − x₂² + 1 + N(0, 0.5²) &gt; 0], θⱼ = ((j mod 7) − 3)/4: mostly linear, partly not.</summary>
@@ -100,6 +108,17 @@ internal sealed class MlpComparison : IComparisonSuite
             rows[i] = new SyntheticData.Row { Features = x, Label = s > 0 ? 1 : 0 };
         }
         return SyntheticData.FromRows(ml, rows, D);
+    }
+
+    private static void WriteCsv(IDataView data, string path)
+    {
+        using var writer = new StreamWriter(path);
+        writer.WriteLine(string.Join(",", Enumerable.Range(0, D).Select(j => $"f{j}")) + ",Label");
+        var features = data.GetColumn<VBuffer<float>>("Features");
+        var labels = data.GetColumn<float>("Label");
+        foreach (var (x, y) in features.Zip(labels))
+            writer.WriteLine(string.Join(",", x.DenseValues().Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) +
+                             "," + y.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static double ScorePass(IDataView scored)

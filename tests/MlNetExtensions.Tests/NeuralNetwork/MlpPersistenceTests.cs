@@ -75,6 +75,27 @@ public class MlpPersistenceTests
         Assert.True(stream.Length > 0);
     }
 
+    [Fact]
+    public void SaveLoad_OtherColumnNames_RoundTrip()
+    {
+        var data = _ml.Transforms.CopyColumns("Pixels", "Features").Append(_ml.Transforms.CopyColumns("Target", "Label"))
+            .Append(_ml.Transforms.DropColumns("Features", "Label")).Fit(MlpData.Iris(_ml)).Transform(MlpData.Iris(_ml));
+        var model = _ml.MulticlassClassification.Trainers.Mlp(labelColumnName: "Target", featureColumnName: "Pixels",
+            hiddenLayerSizes: [5], numberOfEpochs: 3, seed: 1).Fit(data);
+        using var stream = new MemoryStream();
+        _ml.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = _ml.Model.Load(stream, out _);
+        try
+        {
+            AssertSameOutputs("multiclass", model.Transform(data), loaded.Transform(data));
+        }
+        finally
+        {
+            (loaded as IDisposable)?.Dispose();
+        }
+    }
+
     internal static void AssertSameOutputs(string task, IDataView before, IDataView after)
     {
         if (task == "multiclass")
