@@ -39,6 +39,10 @@ internal static class MlpLearner
         var order = Enumerable.Range(0, n).ToArray();
         float lambda = (float)options.L2Regularization;
         double trainWeight = Sum(train.Weights, n);
+        if (!(trainWeight > 0))
+            throw new InvalidOperationException(
+                $"The example weights of the {n} training rows sum to {trainWeight} after holding out the validation rows; " +
+                "at least one training row needs a positive weight (use a smaller ValidationFraction or more data).");
 
         channel.Info(MessageSensitivity.None,
             $"MLP {string.Join("-", sizes)} ({options.Activation}, {task}): {network.Parameters.Length} parameters, {n} training rows" +
