@@ -40,7 +40,14 @@ internal sealed class MlpComparison : IComparisonSuite
 
         var times = Comparison.MedianMilliseconds(3, () => SyntheticData.BarePass(train), () => mlp.Fit(train));
         double lbfgsMs = Comparison.MedianMilliseconds(1, () => lbfgs.Fit(train))[0];
+        var phases = new List<string>();
+        void Record(object? _, LoggingEventArgs e)
+        {
+            if (e.Source == "Mlp" && (e.RawMessage.StartsWith("Read ") || e.RawMessage.StartsWith("Trained in"))) phases.Add(e.RawMessage);
+        }
+        ml.Log += Record;
         var model = mlp.Fit(train);
+        ml.Log -= Record;
         var lbfgsModel = lbfgs.Fit(train);
         double accuracy = ml.BinaryClassification.Evaluate(model.Transform(holdout)).Accuracy;
         double lbfgsAccuracy = ml.BinaryClassification.Evaluate(lbfgsModel.Transform(holdout)).Accuracy;
@@ -84,6 +91,7 @@ internal sealed class MlpComparison : IComparisonSuite
         output.WriteLine($"| ML.NET LbfgsLogisticRegression (linear, for scale) | {Comparison.F(lbfgsMs, "F0")} | {Comparison.F(lbfgsMs / times[0], "F1")} | {Comparison.F(lbfgsAccuracy, "F4")} | | |");
         output.WriteLine();
         output.WriteLine($"Training loss per epoch: {lossCurve}.");
+        output.WriteLine("Phases of one fit (from MLContext.Log): " + string.Join(" ", phases));
         output.WriteLine($"Save {Comparison.F(saveMs, "F0")} ms ({zipBytes:N0} bytes), load {Comparison.F(loadMs, "F0")} ms. " +
                          "scikit-learn settings to match: MLPClassifier(hidden_layer_sizes=(64,), activation='relu', solver='adam', " +
                          $"learning_rate_init=1e-3, batch_size={Batch}, max_iter={Epochs}, alpha={1e-4 * Batch} (= λ × batch: sklearn divides " +
