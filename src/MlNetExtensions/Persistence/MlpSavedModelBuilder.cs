@@ -18,7 +18,8 @@ namespace MlNetExtensions.Persistence;
 /// <remarks>
 /// The ONNX bytes are written to a private temporary folder, which is deleted once the chain has been saved (the
 /// OnnxTransformer copies the bytes into the zip). OnnxTransformer's Stream overload is avoided on purpose: it leaves a
-/// copy in <c>MLContext.TempFilePath</c>.
+/// copy in <c>MLContext.TempFilePath</c>. (ONNX Runtime 1.31 itself writes one small, reused telemetry file named
+/// <c>.ses</c> to the temporary folder when its environment starts, in any program that uses it.)
 /// </remarks>
 internal static class MlpSavedModelBuilder
 {
