@@ -81,6 +81,13 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
         return _scorer.Transform(input);
     }
 
+    /// <summary>
+    /// Writes the whole network as an ONNX model whose input is named after this transformer's feature column; see
+    /// <see cref="MlpModelParameters.ExportToOnnx(Stream, string)"/> for the outputs.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    public void ExportToOnnx(Stream stream) => Model.ExportToOnnx(stream, FeatureColumnName);
+
     /// <summary>Writes ML.NET's own transformers only (see the class remarks), so the zip loads without this library.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
         => MlpSavedModelBuilder.Save(ctx, Model.Network, FeatureColumnName, _hiddenColumnName, _outputLayer, _dropHidden);

@@ -31,7 +31,7 @@ public class MlpOnnxExportTests
         int n = features.Length, d = features[0].Length;
 
         using var stream = new MemoryStream();
-        model.Model.ExportToOnnx(stream);
+        model.ExportToOnnx(stream);
         using var session = new InferenceSession(stream.ToArray());
         var input = new DenseTensor<float>(features.SelectMany(f => f).ToArray(), [n, d]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", input)]);
