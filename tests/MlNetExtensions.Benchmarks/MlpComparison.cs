@@ -38,7 +38,9 @@ internal sealed class MlpComparison : IComparisonSuite
         var lbfgs = ml.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Boolean)
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression());
 
-        var times = Comparison.MedianMilliseconds(3, () => SyntheticData.BarePass(train), () => mlp.Fit(train));
+        options.NumberOfThreads = 1;
+        var mlpOneThread = ml.BinaryClassification.Trainers.Mlp(options);
+        var times = Comparison.MedianMilliseconds(3, () => SyntheticData.BarePass(train), () => mlp.Fit(train), () => mlpOneThread.Fit(train));
         double lbfgsMs = Comparison.MedianMilliseconds(1, () => lbfgs.Fit(train))[0];
         var phases = new List<string>();
         void Record(object? _, LoggingEventArgs e)
@@ -85,8 +87,9 @@ internal sealed class MlpComparison : IComparisonSuite
         output.WriteLine("| contender | fit ms | × bare pass | holdout accuracy | batch scoring rows/s | single-row PredictionEngine µs |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|");
         output.WriteLine($"| bare cursor pass (Features + Label) | {Comparison.F(times[0], "F0")} | 1.00 | | | |");
-        output.WriteLine($"| Mlp (in process) | {Comparison.F(times[1], "F0")} | {Comparison.F(times[1] / times[0], "F1")} | {Comparison.F(accuracy, "F4")} | " +
+        output.WriteLine($"| Mlp (in process, 2 threads) | {Comparison.F(times[1], "F0")} | {Comparison.F(times[1] / times[0], "F1")} | {Comparison.F(accuracy, "F4")} | " +
                          $"{Comparison.F(N / scoringMs * 1000, "N0")} | {Comparison.F(latencyUs, "F1")} |");
+        output.WriteLine($"| Mlp (1 thread; same weights) | {Comparison.F(times[2], "F0")} | {Comparison.F(times[2] / times[0], "F1")} | | | |");
         output.WriteLine($"| Mlp saved + reloaded (OnnxTransformer) | | | | {Comparison.F(N / savedScoringMs * 1000, "N0")} | {Comparison.F(savedLatencyUs, "F1")} |");
         output.WriteLine($"| ML.NET LbfgsLogisticRegression (linear, for scale) | {Comparison.F(lbfgsMs, "F0")} | {Comparison.F(lbfgsMs / times[0], "F1")} | {Comparison.F(lbfgsAccuracy, "F4")} | | |");
         output.WriteLine();

@@ -11,12 +11,21 @@ namespace MlNetExtensions.NeuralNetwork;
 internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLoss, double[]? ValidationLoss, int BestEpoch);
 
 /// <summary>
-/// Mini-batch back-propagation over rows held densely in memory. Everything is single-threaded and every random choice
-/// (initial weights, validation split, shuffling) comes from one <see cref="Random"/> seeded by the caller, so the same
-/// seed gives bit-identical weights. Buffers are allocated once; a batch allocates nothing.
+/// Mini-batch back-propagation over rows held densely in memory. Every random choice (initial weights, validation
+/// split, shuffling) comes from one <see cref="Random"/> seeded by the caller, and the arithmetic does not depend on
+/// the number of threads, so the same seed gives bit-identical weights on any machine. Buffers are allocated once; a
+/// batch allocates nothing.
 /// </summary>
+/// <remarks>
+/// A batch of at least <see cref="SplitMinimumRows"/> rows is always processed as two fixed halves, each with its own
+/// forward pass, loss and gradient, summed in a fixed order; the second half runs on a helper thread when one is
+/// allowed (<see cref="HalfBatchWorker"/>), otherwise right after the first. Smaller batches run in one piece.
+/// </remarks>
 internal static class MlpLearner
 {
+    /// <summary>Below this many rows a batch is not split: the halves' hand-over would cost more than it saves.</summary>
+    internal const int SplitMinimumRows = 128;
+
     public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTask task, int outputUnits,
         MlpOptions options, int seed)
     {
@@ -36,6 +45,16 @@ internal static class MlpLearner
         var batchX = new float[batch * d];
         var batchY = new float[batch];
         var batchW = new float[batch];
+        HalfBatch? first = null, second = null;
+        HalfBatchWorker? worker = null;
+        Action? runFirst = null;
+        if (batch >= SplitMinimumRows)
+        {
+            first = new HalfBatch(network, loss, outputUnits, (batch + 1) / 2, batchX, batchY, batchW);
+            second = new HalfBatch(network, loss, outputUnits, (batch + 1) / 2, batchX, batchY, batchW);
+            runFirst = first.Run;
+            if ((options.NumberOfThreads ?? Environment.ProcessorCount) >= 2) worker = new HalfBatchWorker(second.Run);
+        }
         var order = Enumerable.Range(0, n).ToArray();
         float lambda = (float)options.L2Regularization;
         double trainWeight = Sum(train.Weights, n);
@@ -54,60 +73,107 @@ internal static class MlpLearner
         double bestLoss = double.PositiveInfinity;
         int bestEpoch = 0, sinceBest = 0;
         var clock = Stopwatch.StartNew();
-        for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
+        try
         {
-            if (options.Shuffle) Shuffle(order, random);
-            double epochLoss = 0;
-            for (int start = 0; start < n; start += batch)
+            for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
             {
-                MlNetInternals.ThrowIfCanceled(env);
-                int rows = Math.Min(batch, n - start);
-                Gather(train, order, start, rows, batchX, batchY, batchW);
-                double weightSum = Sum(batchW, rows);
-                var logits = network.Forward(batchX, rows, workspace);
-                var outputs = workspace.Activations[^1].AsSpan(0, logits.Length);
-                double batchLoss = loss.Evaluate(outputs, outputUnits, batchY, batchW, rows,
-                    weightSum > 0 ? (float)(1 / weightSum) : 0f, writeGradient: true);
-                if (!double.IsFinite(batchLoss))
-                    throw Diverged(epoch, batchLoss, options);
-                epochLoss += batchLoss;
-                network.Backward(batchX, rows, workspace, gradient);
-                network.AddL2Gradient(gradient, lambda);
-                optimizer.Step(network.Parameters, gradient);
-            }
-            double penalty = 0.5 * lambda * network.SquaredWeightNorm();
-            double meanLoss = epochLoss / trainWeight + penalty;
-            if (!double.IsFinite(meanLoss)) throw Diverged(epoch, meanLoss, options);
-            trainingLoss.Add(meanLoss);
-
-            double? valLoss = null;
-            if (validation is not null)
-            {
-                valLoss = MeanLoss(network, loss, validation, workspace, outputUnits);
-                validationLoss!.Add(valLoss.Value);
-                if (valLoss.Value < bestLoss - options.Tolerance)
+                if (options.Shuffle) Shuffle(order, random);
+                double epochLoss = 0;
+                for (int start = 0; start < n; start += batch)
                 {
-                    bestLoss = valLoss.Value;
-                    bestEpoch = epoch;
-                    sinceBest = 0;
-                    best = (float[])network.Parameters.Clone();
+                    MlNetInternals.ThrowIfCanceled(env);
+                    int rows = Math.Min(batch, n - start);
+                    Gather(train, order, start, rows, batchX, batchY, batchW);
+                    double weightSum = Sum(batchW, rows);
+                    float scale = weightSum > 0 ? (float)(1 / weightSum) : 0f;
+                    double batchLoss;
+                    if (first is not null && rows >= SplitMinimumRows)
+                    {
+                        first.Set(0, rows / 2, scale);
+                        second!.Set(rows / 2, rows - rows / 2, scale);
+                        if (worker is not null) worker.Run(runFirst!);
+                        else
+                        {
+                            first.Run();
+                            second.Run();
+                        }
+                        batchLoss = first.Loss + second.Loss;
+                        System.Numerics.Tensors.TensorPrimitives.Add(first.Gradient, second.Gradient, gradient);
+                    }
+                    else
+                    {
+                        var logits = network.Forward(batchX, rows, workspace);
+                        batchLoss = loss.Evaluate(workspace.Activations[^1].AsSpan(0, logits.Length), outputUnits, batchY, batchW, rows,
+                            scale, writeGradient: true);
+                        network.Backward(batchX, rows, workspace, gradient);
+                    }
+                    if (!double.IsFinite(batchLoss))
+                        throw Diverged(epoch, batchLoss, options);
+                    epochLoss += batchLoss;
+                    network.AddL2Gradient(gradient, lambda);
+                    optimizer.Step(network.Parameters, gradient);
                 }
-                else sinceBest++;
+                double penalty = 0.5 * lambda * network.SquaredWeightNorm();
+                double meanLoss = epochLoss / trainWeight + penalty;
+                if (!double.IsFinite(meanLoss)) throw Diverged(epoch, meanLoss, options);
+                trainingLoss.Add(meanLoss);
+
+                double? valLoss = null;
+                if (validation is not null)
+                {
+                    valLoss = MeanLoss(network, loss, validation, workspace, outputUnits);
+                    validationLoss!.Add(valLoss.Value);
+                    if (valLoss.Value < bestLoss - options.Tolerance)
+                    {
+                        bestLoss = valLoss.Value;
+                        bestEpoch = epoch;
+                        sinceBest = 0;
+                        best = (float[])network.Parameters.Clone();
+                    }
+                    else sinceBest++;
+                }
+                channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.NumberOfEpochs}: training loss {meanLoss:G6}" +
+                    (valLoss is null ? "" : $", validation loss {valLoss.Value:G6}") + $" ({clock.ElapsedMilliseconds} ms).");
+                options.Progress?.Report(new MlpEpochProgress(epoch, options.NumberOfEpochs, meanLoss, valLoss, clock.Elapsed));
+                if (validation is not null && sinceBest >= options.Patience)
+                {
+                    channel.Info(MessageSensitivity.None,
+                        $"Early stopping after epoch {epoch}: validation loss has not improved by {options.Tolerance} for {options.Patience} epochs; " +
+                        $"keeping the weights of epoch {bestEpoch}.");
+                    break;
+                }
             }
-            channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.NumberOfEpochs}: training loss {meanLoss:G6}" +
-                (valLoss is null ? "" : $", validation loss {valLoss.Value:G6}") + $" ({clock.ElapsedMilliseconds} ms).");
-            options.Progress?.Report(new MlpEpochProgress(epoch, options.NumberOfEpochs, meanLoss, valLoss, clock.Elapsed));
-            if (validation is not null && sinceBest >= options.Patience)
-            {
-                channel.Info(MessageSensitivity.None,
-                    $"Early stopping after epoch {epoch}: validation loss has not improved by {options.Tolerance} for {options.Patience} epochs; " +
-                    $"keeping the weights of epoch {bestEpoch}.");
-                break;
-            }
+        }
+        finally
+        {
+            worker?.Dispose();
         }
         if (best is not null) best.CopyTo(network.Parameters, 0);
         else bestEpoch = trainingLoss.Count;
         return new MlpTrainingResult(network, trainingLoss.ToArray(), validationLoss?.ToArray(), bestEpoch);
+    }
+
+    /// <summary>One half of a batch: its rows' forward pass, loss and gradient, in buffers of its own.</summary>
+    private sealed class HalfBatch(MlpNetwork network, OutputLoss loss, int units, int capacity, float[] x, float[] y, float[] w)
+    {
+        private int _offset, _count;
+        private float _scale;
+
+        public MlpWorkspace Workspace { get; } = new(network, capacity);
+        public float[] Gradient { get; } = new float[network.Parameters.Length];
+        public double Loss { get; private set; }
+
+        public void Set(int offset, int count, float scale) => (_offset, _count, _scale) = (offset, count, scale);
+
+        public void Run()
+        {
+            int d = network.InputCount;
+            var rows = x.AsSpan(_offset * d, _count * d);
+            network.Forward(rows, _count, Workspace);
+            Loss = loss.Evaluate(Workspace.Activations[^1].AsSpan(0, _count * units), units, y.AsSpan(_offset, _count),
+                w.AsSpan(_offset, _count), _count, _scale, writeGradient: true);
+            network.Backward(rows, _count, Workspace, Gradient);
+        }
     }
 
     /// <summary>Weighted mean loss (no L2 term) of the network on <paramref name="data"/>, in batches of the workspace's size.</summary>

@@ -118,6 +118,13 @@ public sealed class MlpOptions
     /// <summary>Smallest decrease of the validation loss that counts as an improvement (finite, ≥ 0). Default 1e-4.</summary>
     public double Tolerance { get; set; } = Defaults.Tolerance;
 
+    /// <summary>
+    /// Threads for training (&gt; 0; at most 2 are used: batches of 128 rows or more are split in two halves). Null uses
+    /// two when the machine has two cores. The result does not depend on it: the halves are computed and summed the
+    /// same way on one thread or two.
+    /// </summary>
+    public int? NumberOfThreads { get; set; }
+
     /// <summary>Optional callback told after every epoch (on the training thread). Default none.</summary>
     public IProgress<MlpEpochProgress>? Progress { get; set; }
 }

@@ -122,6 +122,7 @@ public sealed class MlpTrainer : ITrainerEstimator<MlpPredictionTransformer, Mlp
         if (options.BatchSize is { } batch) OptionChecks.Positive(batch, nameof(MlpOptions.BatchSize));
         OptionChecks.Positive(options.NumberOfEpochs, nameof(MlpOptions.NumberOfEpochs));
         OptionChecks.NonNegativeFinite(options.L2Regularization, nameof(MlpOptions.L2Regularization));
+        if (options.NumberOfThreads is { } threads) OptionChecks.Positive(threads, nameof(MlpOptions.NumberOfThreads));
         if (options.EarlyStopping)
         {
             OptionChecks.InOpenUnitInterval(options.ValidationFraction, nameof(MlpOptions.ValidationFraction));
@@ -152,6 +153,7 @@ public sealed class MlpTrainer : ITrainerEstimator<MlpPredictionTransformer, Mlp
             ValidationFraction = options.ValidationFraction,
             Patience = options.Patience,
             Tolerance = options.Tolerance,
+            NumberOfThreads = options.NumberOfThreads,
             Progress = options.Progress,
         };
     }

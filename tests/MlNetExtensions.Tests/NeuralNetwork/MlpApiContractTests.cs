@@ -42,6 +42,7 @@ public class MlpApiContractTests
             ValidationFraction = 0.1,
             Patience = 10,
             Tolerance = 1e-4,
+            NumberOfThreads = null,
             Progress = null,
         };
         _ = ml.Regression.Trainers.Mlp(options: options);

@@ -89,6 +89,7 @@ public class MlpBadInputTests
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Activation = (MlpActivation)42 })), "Activation");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Optimizer = (MlpOptimizer)42 })), "Optimizer");
         AssertNames(Assert.Throws<ArgumentException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: " ")), "FeatureColumnName");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { NumberOfThreads = 0 })), "NumberOfThreads");
         Assert.Throws<ArgumentNullException>(() => _ml.Regression.Trainers.Mlp((MlpOptions)null!));
     }
 

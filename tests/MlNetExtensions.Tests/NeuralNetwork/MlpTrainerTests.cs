@@ -116,6 +116,25 @@ public class MlpTrainerTests
     }
 
     [Fact]
+    public void Fit_OneOrTwoThreads_GiveBitIdenticalWeights()
+    {
+        // Batches of ≥ 128 rows are split in two halves whatever the thread count, so the sums are the same.
+        var data = MlpData.BreastCancer(_ml);
+        MlpModelParameters Train(int threads) => _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
+        {
+            HiddenLayerSizes = [16, 8], NumberOfEpochs = 5, BatchSize = 150, Seed = 9, NumberOfThreads = threads,
+        }).Fit(data).Model;
+        var one = Train(1);
+        var two = Train(2);
+        for (int l = 0; l < one.LayerCount; l++)
+        {
+            Assert.Equal(one.GetWeights(l).Select(BitConverter.SingleToInt32Bits), two.GetWeights(l).Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(one.GetBiases(l).Select(BitConverter.SingleToInt32Bits), two.GetBiases(l).Select(BitConverter.SingleToInt32Bits));
+        }
+        Assert.Equal(one.TrainingLoss, two.TrainingLoss);
+    }
+
+    [Fact]
     public void Fit_NoSeed_TakesItFromTheSeededMLContext()
     {
         var data = MlpData.Iris(_ml);
