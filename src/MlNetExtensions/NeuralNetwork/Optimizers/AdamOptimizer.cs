@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace MlNetExtensions.NeuralNetwork.Optimizers;
+
+/// <summary>
+/// Adam with scikit-learn's bias correction folded into the step: ηₜ = η·√(1 − β2ᵗ)/(1 − β1ᵗ);
+/// m ← β1m + (1 − β1)g; v ← β2v + (1 − β2)g²; θ ← θ − ηₜ·m/(√v + ε). One fused SIMD pass over the parameter vector.
+/// </summary>
+internal sealed class AdamOptimizer(double learningRate, double beta1, double beta2, float epsilon, int parameterCount) : ParameterOptimizer
+{
+    private readonly float[] _m = new float[parameterCount];
+    private readonly float[] _v = new float[parameterCount];
+    private int _t;
+
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
+    {
+        _t++;
+        float rate = (float)(learningRate * Math.Sqrt(1 - Math.Pow(beta2, _t)) / (1 - Math.Pow(beta1, _t)));
+        float b1 = (float)beta1, b2 = (float)beta2, c1 = 1 - b1, c2 = 1 - b2;
+        var m = _m.AsSpan(0, parameters.Length);
+        var v = _v.AsSpan(0, parameters.Length);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vb1 = Vector256.Create(b1); var vb2 = Vector256.Create(b2);
+            var vc1 = Vector256.Create(c1); var vc2 = Vector256.Create(c2);
+            var vrate = Vector256.Create(rate); var veps = Vector256.Create(epsilon);
+            ref float gr = ref MemoryMarshal.GetReference(gradient);
+            ref float mr = ref MemoryMarshal.GetReference(m);
+            ref float vr = ref MemoryMarshal.GetReference(v);
+            ref float pr = ref MemoryMarshal.GetReference(parameters);
+            for (; i + 8 <= parameters.Length; i += 8)
+            {
+                nuint at = (nuint)i;
+                var g = Vector256.LoadUnsafe(ref gr, at);
+                var mi = vb1 * Vector256.LoadUnsafe(ref mr, at) + vc1 * g;
+                var vi = vb2 * Vector256.LoadUnsafe(ref vr, at) + vc2 * g * g;
+                mi.StoreUnsafe(ref mr, at);
+                vi.StoreUnsafe(ref vr, at);
+                (Vector256.LoadUnsafe(ref pr, at) - vrate * mi / (Vector256.Sqrt(vi) + veps)).StoreUnsafe(ref pr, at);
+            }
+        }
+        for (; i < parameters.Length; i++)
+        {
+            float g = gradient[i];
+            m[i] = b1 * m[i] + c1 * g;
+            v[i] = b2 * v[i] + c2 * g * g;
+            parameters[i] -= rate * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using MlNetExtensions.Persistence;
+
+namespace MlNetExtensions.Tests.NeuralNetwork;
+
+public class MlpBridgeTests
+{
+    [Fact]
+    public void MlNetInternals_EveryInternalMemberTheMlpUses_IsPresentInTheInstalledMicrosoftML()
+    {
+        // Fails naming the missing constructor or property if a Microsoft.ML upgrade moved one (DESIGN §4).
+        MlNetInternals.VerifyAvailable();
+    }
+}
