@@ -195,7 +195,8 @@ internal sealed class TrainingDataReader
     /// <summary>
     /// Streams the data once. The cursor thread processes the first <paramref name="startWorkersAfterRows"/> rows itself
     /// (small data never pays for threads); after that it runs the cursor and hands full blocks to
-    /// <paramref name="workers"/> − 1 threads, processing a block itself whenever they fall behind. Every thread has its own state from <paramref name="createState"/>; the
+    /// <paramref name="workers"/> − 1 threads, processing a block itself only when they fall so far behind that no
+    /// free block is left to fill. Every thread has its own state from <paramref name="createState"/>; the
     /// states are returned for the caller to merge.
     /// </summary>
     public (IReadOnlyList<TState> States, ReadSummary Summary) ForEachBlockParallel<TState>(IHostEnvironment env,
@@ -247,6 +248,20 @@ internal sealed class TrainingDataReader
             }
         }
 
+        // The cursor thread only reads while a free block is at hand, so reading overlaps the workers' arithmetic (on
+        // this kind of machine the two vCPUs share one core's FMA units: a second thread adds little arithmetic, but
+        // reading alongside is nearly free). When every block is queued, it processes one itself rather than wait.
+        RowBlock NextFreeBlock()
+        {
+            if (free.TryTake(out var block)) return block;
+            if (full.TryTake(out var backlog))
+            {
+                process(inline, backlog);
+                return backlog;
+            }
+            return free.Take(failed.Token);
+        }
+
         var inlineBlock = new RowBlock(blockRows, FeatureCount);
         long inlineRows = 0;
         bool started = false;
@@ -258,18 +273,11 @@ internal sealed class TrainingDataReader
         ReadSummary result;
         try
         {
-            result = Read(env, () => started ? free.Take(failed.Token) : inlineBlock, filled =>
+            result = Read(env, () => started ? NextFreeBlock() : inlineBlock, filled =>
             {
                 if (started)
                 {
                     full.Add(filled, failed.Token);
-                    // When the workers fall behind, the cursor thread takes a block itself, so that with one worker per
-                    // remaining core every core stays busy.
-                    if (full.Count > 1 && full.TryTake(out var backlog))
-                    {
-                        process(inline, backlog);
-                        return backlog;
-                    }
                     return null;
                 }
                 process(inline, filled);
@@ -341,6 +349,7 @@ internal sealed class TrainingDataReader
         using var cursor = _data.GetRowCursor(columns);
         var featureGetter = cursor.GetGetter<VBuffer<float>>(_features);
         var labelGetter = MakeLabelGetter(cursor);
+        bool checkBinaryValues = _kind == LabelKind.Binary && _label.Type == NumberDataViewType.Single;
         var weightGetter = _weight is null ? null : cursor.GetGetter<float>(_weight.Value);
 
         int d = FeatureCount;
@@ -367,7 +376,11 @@ internal sealed class TrainingDataReader
                     throw new InvalidOperationException(
                         $"Example weight column '{_weight!.Value.Name}' must hold finite values ≥ 0, but row {read - 1} has {weight.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             }
-            float label = labelGetter(read - 1);
+            float label = 0;
+            labelGetter(ref label);
+            if (checkBinaryValues && label != 0 && label != 1 && !float.IsNaN(label))
+                throw new InvalidOperationException(
+                    $"Label column '{_label.Name}' must hold 0 or 1 (or be Boolean) for binary classification, but row {read - 1} has {label.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             featureGetter(ref buffer);
             if (buffer.Length != d)
                 throw new InvalidOperationException(
@@ -404,43 +417,23 @@ internal sealed class TrainingDataReader
         return summary;
     }
 
-    private Func<long, float> MakeLabelGetter(DataViewRowCursor cursor)
+    /// <summary>The label as a float: the raw Single for regression and Single binary labels (checked in the loop),
+    /// 0/1 for Boolean, the class index for keys (NaN for the missing key 0).</summary>
+    private ValueGetter<float> MakeLabelGetter(DataViewRowCursor cursor)
     {
-        string name = _label.Name;
-        switch (_kind)
+        if (_kind == LabelKind.Multiclass)
         {
-            case LabelKind.Regression:
-            {
-                var getter = cursor.GetGetter<float>(_label);
-                float value = 0;
-                return _ => { getter(ref value); return value; };
-            }
-            case LabelKind.Binary when _label.Type == BooleanDataViewType.Instance:
-            {
-                var getter = cursor.GetGetter<bool>(_label);
-                bool value = false;
-                return _ => { getter(ref value); return value ? 1f : 0f; };
-            }
-            case LabelKind.Binary:
-            {
-                var getter = cursor.GetGetter<float>(_label);
-                float value = 0;
-                return row =>
-                {
-                    getter(ref value);
-                    if (value != 0 && value != 1 && !float.IsNaN(value))
-                        throw new InvalidOperationException(
-                            $"Label column '{name}' must hold 0 or 1 (or be Boolean) for binary classification, but row {row} has {value}.");
-                    return value;
-                };
-            }
-            default:
-            {
-                var getter = cursor.GetGetter<uint>(_label);
-                uint value = 0;
-                // Key 0 is ML.NET's missing value: skipped like a NaN label.
-                return _ => { getter(ref value); return value == 0 ? float.NaN : value - 1; };
-            }
+            var keys = cursor.GetGetter<uint>(_label);
+            uint key = 0;
+            // Key 0 is ML.NET's missing value: skipped like a NaN label.
+            return (ref float value) => { keys(ref key); value = key == 0 ? float.NaN : key - 1; };
         }
+        if (_label.Type == BooleanDataViewType.Instance)
+        {
+            var flags = cursor.GetGetter<bool>(_label);
+            bool flag = false;
+            return (ref float value) => { flags(ref flag); value = flag ? 1f : 0f; };
+        }
+        return cursor.GetGetter<float>(_label);
     }
 }
