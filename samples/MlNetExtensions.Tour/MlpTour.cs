@@ -14,6 +14,7 @@ internal static class MlpTour
     public static void Run(MLContext ml, string output)
     {
         Xor(ml);
+        NoisyXor(ml, output);
         Iris(ml, output);
     }
 
@@ -44,6 +45,50 @@ internal static class MlpTour
         int logisticCorrect = p1.Zip(labels).Count(p => p.First > 0.5 == p.Second);
         int mlpCorrect = p2.Zip(labels).Count(p => p.First > 0.5 == p.Second);
         Console.WriteLine($"Logistic regression classifies {logisticCorrect} of 4 points correctly (a line cannot do better than 3); the MLP {mlpCorrect} of 4.");
+    }
+
+    /// <summary>XOR with noise: the decision boundaries of logistic regression and an MLP, and the MLP's loss curves.</summary>
+    private static void NoisyXor(MLContext ml, string output)
+    {
+        Console.WriteLine();
+        Console.WriteLine("## MLP: noisy XOR (data/xor_noisy: 320 train / 80 test points)");
+        var toBool = ml.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Boolean);
+        var rawTrain = SampleData.Load(ml, "xor_noisy.train.csv");
+        var train = toBool.Fit(rawTrain).Transform(rawTrain);
+        var rawTest = SampleData.Load(ml, "xor_noisy.test.csv");
+        var test = toBool.Fit(rawTest).Transform(rawTest);
+
+        var logistic = ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: 1e-3).Fit(train);
+        var mlp = ml.BinaryClassification.Trainers.Mlp(new MlpOptions
+        {
+            HiddenLayerSizes = [8], Activation = MlpActivation.Tanh, LearningRate = 0.02, BatchSize = 32, NumberOfEpochs = 400, Seed = 0,
+            EarlyStopping = true, ValidationFraction = 0.2, Patience = 40,
+        }).Fit(train);
+        double logisticAccuracy = ml.BinaryClassification.Evaluate(logistic.Transform(test)).Accuracy;
+        double mlpAccuracy = ml.BinaryClassification.Evaluate(mlp.Transform(test)).Accuracy;
+        Console.WriteLine($"Test accuracy: BceLogisticRegression {logisticAccuracy:F3}, Mlp (8 tanh units, early stopping) {mlpAccuracy:F3}.");
+
+        float[] Probabilities(ITransformer model, float[][] points)
+        {
+            var view = ml.Data.LoadFromEnumerable(points.Select(p => new Point { Features = p }));
+            return model.Transform(view).GetColumn<float>("Probability").ToArray();
+        }
+        var features = train.GetColumn<VBuffer<float>>("Features").Select(v => v.DenseValues().ToArray()).ToArray();
+        var labels = train.GetColumn<bool>("Label").ToArray();
+        Console.WriteLine("Plot: " + Plots.DecisionBoundaries(Path.Combine(output, "xor-decision-boundaries.png"), "noisy XOR",
+            [($"BceLogisticRegression (test accuracy {logisticAccuracy:F2})", points => Probabilities(logistic, points)),
+             ($"Mlp, 8 tanh units (test accuracy {mlpAccuracy:F2})", points => Probabilities(mlp, points))],
+            features, labels, -0.5, 1.5));
+
+        var model = mlp.Model;
+        Console.WriteLine($"Early stopping kept epoch {model.BestEpoch} of {model.TrainingLoss.Count} run.");
+        Console.WriteLine("Plot: " + Plots.Curves(Path.Combine(output, "xor-mlp-loss-curves.png"), "Mlp on noisy XOR: loss per epoch",
+            "epoch", "loss", [("training", model.TrainingLoss.ToArray()), ("validation (held out 20%)", model.ValidationLoss!.ToArray())]));
+    }
+
+    private sealed class Point
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
     }
 
     private static void Iris(MLContext ml, string output)
