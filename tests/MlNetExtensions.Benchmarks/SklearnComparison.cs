@@ -148,6 +148,9 @@ internal sealed class SklearnComparison : IComparisonSuite
         var logisticTrain = GeneratedBinary("logistic-train", 200_000, 50, seed: 3);
         var logisticTest = GeneratedBinary("logistic-test", 50_000, 50, seed: 4);
         var (cancerTrain, cancerTest) = Standardised(DenseSet.FromCsv("breast_cancer.train.csv"), DenseSet.FromCsv("breast_cancer.test.csv"));
+        var mlpTrain = GeneratedBinary("mlp-train", 100_000, 50, seed: 5);
+        var mlpTest = GeneratedBinary("mlp-test", 20_000, 50, seed: 6);
+        var (diabetesStdTrain, diabetesStdTest) = Standardised(diabetesTrain, diabetesTest);
         return
         [
             new("LinearRegression, generated 200,000 × 50", generatedTrain, generatedTest, "LinearRegression", new { }, "R²", Linear(0)),
@@ -158,6 +161,13 @@ internal sealed class SklearnComparison : IComparisonSuite
                 new { C = 1 / (1e-3 * logisticTrain.N), tol = 1e-8 }, "accuracy", Logistic(1e-3)),
             new("LogisticRegression(C = 1/(λn), λ = 0.01), breast_cancer standardised", cancerTrain, cancerTest, "LogisticRegression",
                 new { C = 1 / (0.01 * cancerTrain.N), tol = 1e-8 }, "accuracy", Logistic(0.01)),
+            // scikit-learn divides its L2 penalty by the batch size: alpha = λ × batch gives the same objective.
+            new("MLPClassifier(64 relu, adam, batch 200, 10 epochs), generated 100,000 × 50", mlpTrain, mlpTest, "MLPClassifier",
+                new { hidden = new[] { 64 }, activation = "relu", learning_rate = 1e-3, batch_size = 200, epochs = 10, alpha = 1e-4 * 200 },
+                "accuracy", Mlp(MlpTask.BinaryClassification, [64], 1e-3, 200, 10)),
+            new("MLPRegressor(32 relu, adam, lr 0.01, batch 200, 300 epochs), diabetes standardised", diabetesStdTrain, diabetesStdTest, "MLPRegressor",
+                new { hidden = new[] { 32 }, activation = "relu", learning_rate = 1e-2, batch_size = 200, epochs = 300, alpha = 1e-4 * 200 },
+                "R²", Mlp(MlpTask.Regression, [32], 1e-2, 200, 300)),
         ];
     }
 
@@ -185,6 +195,26 @@ internal sealed class SklearnComparison : IComparisonSuite
         var model = trainer.Fit(data);
         double accuracy = ml.BinaryClassification.Evaluate(model.Transform(test.ToDataView(ml))).Accuracy;
         return new OurResult(ms / 1000, accuracy, model.Model.SubModel.Weights.Select(w => (double)w).ToArray(), model.Model.SubModel.Bias);
+    };
+
+    private static Func<MLContext, DenseSet, DenseSet, OurResult> Mlp(MlpTask task, int[] hidden, double learningRate, int batch, int epochs)
+        => (ml, train, test) =>
+    {
+        var options = new MlpOptions
+        {
+            HiddenLayerSizes = hidden, Activation = MlpActivation.Relu, Optimizer = MlpOptimizer.Adam, LearningRate = learningRate,
+            BatchSize = batch, NumberOfEpochs = epochs, L2Regularization = 1e-4, Shuffle = true, Seed = 0,
+        };
+        var data = train.ToDataView(ml);
+        IEstimator<ITransformer> trainer = task == MlpTask.Regression
+            ? ml.Regression.Trainers.Mlp(options)
+            : ml.BinaryClassification.Trainers.Mlp(options);
+        double ms = Comparison.MedianMilliseconds(3, () => trainer.Fit(data))[0];
+        var scored = trainer.Fit(data).Transform(test.ToDataView(ml));
+        double metric = task == MlpTask.Regression
+            ? ml.Regression.Evaluate(scored).RSquared
+            : ml.BinaryClassification.Evaluate(scored).Accuracy;
+        return new OurResult(ms / 1000, metric, null, 0);
     };
 
     /// <summary>Both splits standardised with the train split's mean and population standard deviation.</summary>
