@@ -105,6 +105,12 @@ public sealed class ClosedFormLinearRegressionTrainer
                 $"Returned the minimum-norm least-squares solution (rank {solution.Rank} of {reader.FeatureCount}): {solution.Diagnostic}.");
 
         var weights = solution.Weights.Select(w => (float)w).ToArray();
+        if (!weights.All(float.IsFinite) || !float.IsFinite((float)solution.Bias))
+            throw new InvalidOperationException(
+                $"The least-squares coefficients do not fit in Single, the precision of ML.NET's linear model (largest |weight| " +
+                $"{solution.Weights.Select(Math.Abs).DefaultIfEmpty(0).Max():G3}, bias {solution.Bias:G3}): feature column " +
+                $"'{_options.FeatureColumnName}' holds values too small or label column '{_options.LabelColumnName}' values too large for it. " +
+                $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{_options.FeatureColumnName}\").");
         var model = MlNetInternals.CreateLinearRegressionModel(_env, weights, (float)solution.Bias);
         if (_options.ComputeStatistics)
         {
