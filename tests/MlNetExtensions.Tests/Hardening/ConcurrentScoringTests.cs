@@ -15,7 +15,7 @@ public class ConcurrentScoringTests
     {
         var ml = new MLContext(seed: 0);
         var raw = TestData.Load(ml, trainer == "mlp-multiclass" ? "iris.csv" : "breast_cancer.csv");
-        var prepare = trainer == "mlp-multiclass"
+        IEstimator<ITransformer> prepare = trainer == "mlp-multiclass"
             ? ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMeanVariance("Features"))
             : ml.Transforms.NormalizeMeanVariance("Features");
         IEstimator<ITransformer> estimator = trainer switch
