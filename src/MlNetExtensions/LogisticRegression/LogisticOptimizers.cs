@@ -205,35 +205,11 @@ internal static class LogisticOptimizers
     private static OptimizationResult GradientDescent(LogisticObjective objective, double[] start, OptimizerSettings settings,
         IHostEnvironment env, IChannel ch)
     {
-        int m = objective.Dimension;
         double rate = settings.LearningRate ?? 1 / objective.CurvatureBound();
         ch.Info(MessageSensitivity.None, settings.LearningRate is null
             ? $"Gradient descent: learning rate 1/L = {rate:G4} (L bounds the curvature of the objective)."
             : $"Gradient descent: learning rate {rate:G4}.");
-        var x = (double[])start.Clone();
-        var g = new double[m];
-        double f = objective.Evaluate(x, g);
-        double margin = objective.LastMinMargin;
-        double f0 = f;
-        var history = new List<double> { f };
-        var separation = new SeparationMonitor(objective, f);
-        int it = 0;
-        StopReason reason = StopReason.IterationLimit;
-        for (; ; it++)
-        {
-            double norm = Norm(g);
-            Trace(ch, "Gradient descent", it, f, norm);
-            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
-            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
-            if (it >= settings.MaximumIterations) break;
-            MlNetInternals.ThrowIfCanceled(env);
-            Axpy(x, -rate, g);
-            f = objective.Evaluate(x, g);
-            margin = objective.LastMinMargin;
-            CheckNotDiverging(f, f0, rate, it + 1);
-            history.Add(f);
-        }
-        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+        return Descend(objective, start, settings, env, ch, "Gradient descent", rate, (x, fullGradient) => Axpy(x, -rate, fullGradient));
     }
 
     /// <summary>
@@ -243,16 +219,37 @@ internal static class LogisticOptimizers
     private static OptimizationResult MiniBatchGradientDescent(LogisticObjective objective, double[] start,
         OptimizerSettings settings, IHostEnvironment env, IChannel ch)
     {
-        int m = objective.Dimension;
         int batch = settings.BatchSize!.Value;
         int batches = (objective.Count + batch - 1) / batch;
         double rate = settings.LearningRate ?? 1 / objective.CurvatureBound();
         ch.Info(MessageSensitivity.None, $"Mini-batch gradient descent: {batches} batches of up to {batch} rows, learning rate {rate:G4}.");
         var random = new Random(settings.Seed);
         var order = Enumerable.Range(0, batches).ToArray();
+        var batchGradient = new double[objective.Dimension];
+        return Descend(objective, start, settings, env, ch, "Mini-batch gradient descent (epoch)", rate, (x, _) =>
+        {
+            random.Shuffle(order);
+            foreach (int b in order)
+            {
+                int from = b * batch, rows = Math.Min(batch, objective.Count - from);
+                double weightSum = settings.BatchWeightSums![b];
+                if (!(weightSum > 0)) continue;
+                objective.EvaluateRows(x, batchGradient, from, rows, weightSum);
+                Axpy(x, -rate, batchGradient);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The loop both gradient descents share: the stopping tests (gradient norm, separation, iteration cap,
+    /// cancellation), one <paramref name="step"/> per iteration given the point and the full gradient there, then the
+    /// full objective for the history and the divergence check.
+    /// </summary>
+    private static OptimizationResult Descend(LogisticObjective objective, double[] start, OptimizerSettings settings,
+        IHostEnvironment env, IChannel ch, string name, double rate, Action<double[], double[]> step)
+    {
         var x = (double[])start.Clone();
-        var g = new double[m];
-        var batchGradient = new double[m];
+        var g = new double[objective.Dimension];
         double f = objective.Evaluate(x, g);
         double margin = objective.LastMinMargin;
         double f0 = f;
@@ -263,20 +260,12 @@ internal static class LogisticOptimizers
         for (; ; it++)
         {
             double norm = Norm(g);
-            Trace(ch, "Mini-batch gradient descent (epoch)", it, f, norm);
+            Trace(ch, name, it, f, norm);
             if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
             if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
             if (it >= settings.MaximumIterations) break;
             MlNetInternals.ThrowIfCanceled(env);
-            random.Shuffle(order);
-            foreach (int b in order)
-            {
-                int from = b * batch, rows = Math.Min(batch, objective.Count - from);
-                double weightSum = settings.BatchWeightSums![b];
-                if (!(weightSum > 0)) continue;
-                objective.EvaluateRows(x, batchGradient, from, rows, weightSum);
-                Axpy(x, -rate, batchGradient);
-            }
+            step(x, g);
             f = objective.Evaluate(x, g);
             margin = objective.LastMinMargin;
             CheckNotDiverging(f, f0, rate, it + 1);

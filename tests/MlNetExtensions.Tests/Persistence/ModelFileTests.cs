@@ -113,34 +113,31 @@ public sealed class ModelFileTests : IDisposable
         _ml.Model.Save(model, _data.Schema, plain);
         string tampered = Path.Combine(_folder, "tampered.zip");
         File.Copy(plain, tampered);
-        using (var zip = ZipFile.Open(tampered, ZipArchiveMode.Update))
+        FlipBitInWeights(tampered);
+        Assert.NotNull(_ml.Model.Load(tampered, out _));
+
+        // The same tampering on a checksummed file is caught.
+        string checkedPath = Path.Combine(_folder, "checked.zip");
+        File.Copy(_good, checkedPath);
+        FlipBitInWeights(checkedPath);
+        Assert.Contains("Model.key", LoadFails(checkedPath).Message);
+    }
+
+    /// <summary>Rewrites the linear model's entry with one bit of its weights flipped (a valid zip, altered content).</summary>
+    private static void FlipBitInWeights(string path)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        var entry = zip.GetEntry("TransformerChain/Model/Model.key")!;
+        byte[] content;
+        using (var s = entry.Open())
         {
-            var entry = zip.GetEntry("TransformerChain/Model/Model.key")!;
-            byte[] content;
-            using (var s = entry.Open()) { using var m = new MemoryStream(); s.CopyTo(m); content = m.ToArray(); }
-            content[^20] ^= 0x01;
-            entry.Delete();
-            using var w = zip.CreateEntry("TransformerChain/Model/Model.key").Open();
-            w.Write(content);
+            using var m = new MemoryStream();
+            s.CopyTo(m);
+            content = m.ToArray();
         }
-        var loaded = _ml.Model.Load(tampered, out _);
-        Assert.NotNull(loaded);
-        Assert.Contains("Model.key", Assert.Throws<InvalidDataException>(() =>
-        {
-            // Same tampering on a checksummed file is caught.
-            string checkedPath = Path.Combine(_folder, "checked.zip");
-            File.Copy(_good, checkedPath);
-            using (var zip = ZipFile.Open(checkedPath, ZipArchiveMode.Update))
-            {
-                var entry = zip.GetEntry("TransformerChain/Model/Model.key")!;
-                byte[] content;
-                using (var s = entry.Open()) { using var m = new MemoryStream(); s.CopyTo(m); content = m.ToArray(); }
-                content[^20] ^= 0x01;
-                entry.Delete();
-                using var w = zip.CreateEntry("TransformerChain/Model/Model.key").Open();
-                w.Write(content);
-            }
-            _ml.Model.LoadVerified(checkedPath, out _);
-        }).Message);
+        content[^20] ^= 0x01;
+        entry.Delete();
+        using var w = zip.CreateEntry("TransformerChain/Model/Model.key").Open();
+        w.Write(content);
     }
 }
