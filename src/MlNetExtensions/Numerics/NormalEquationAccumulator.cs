@@ -73,6 +73,9 @@ public sealed class NormalEquationAccumulator
     }
 
     /// <summary>Adds rows already checked to be finite with non-negative weights (the trainer's fast path).</summary>
+    /// <remarks>Compiled fully optimised from the first call: a single call over many rows would otherwise run its loop
+    /// in tier-0 / on-stack-replacement code (measured 110 ms instead of 60 ms for 1M × 50 in one call).</remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void AddValidatedRows(ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<float> weights)
     {
         int rows = labels.Length;
