@@ -57,9 +57,6 @@ public sealed class ClosedFormLinearRegressionTrainer
         public int? NumberOfThreads { get; set; }
     }
 
-    /// <summary>Below this many rows (when the count is known) the pass stays on one thread.</summary>
-    private const long ParallelThreshold = 100_000;
-
     private readonly IHostEnvironment _env;
     private readonly Options _options;
     private readonly IEstimator<ITransformer> _schemaReference;
@@ -127,17 +124,15 @@ public sealed class ClosedFormLinearRegressionTrainer
     internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, TrainingDataReader reader,
         int? threads, bool weighted)
     {
-        // Small data does not pay for the threads' start-up: when the row count is unknown, the cursor thread does the
-        // first rows itself and starts the workers only when the data turns out to be large.
+        // Unless the user fixed the thread count, the reader measures whether handing blocks to a worker pays here.
         int workers = threads ?? Environment.ProcessorCount;
-        long startWorkersAfter = threads is not null || reader.RowCount >= ParallelThreshold ? 0 : ParallelThreshold;
         var (states, summary) = reader.ForEachBlockParallel(env, workers,
             () => new NormalEquationAccumulator(reader.FeatureCount),
             (accumulator, block) => accumulator.AddValidatedRows(
                 block.Features.AsSpan(0, block.Count * reader.FeatureCount),
                 block.Labels.AsSpan(0, block.Count),
                 weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty),
-            startWorkersAfter);
+            adaptive: threads is null);
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);
         return (total.ToMoments(), summary);
