@@ -42,6 +42,7 @@ internal static class LogisticKernels
     /// Over the rows of <paramref name="features"/> (rows × d): adds Σw(p − y)·[x, 1] to <paramref name="gradient"/>
     /// (length d + 1) and returns Σw·BCE and the smallest margin. <paramref name="weights"/> empty means all ones.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static LogisticPassResult LossAndGradient(ReadOnlySpan<float> features, ReadOnlySpan<float> labels,
         ReadOnlySpan<float> weights, int d, ReadOnlySpan<double> parameters, Span<double> gradient)
     {
@@ -73,6 +74,7 @@ internal static class LogisticKernels
     /// Adds the upper triangle of Σw·p(1−p)·x̃x̃ᵀ (x̃ = [x, 1]) to <paramref name="sums"/> (stride × stride, row-major,
     /// stride = <see cref="SyrkKernel.StrideFor"/>(d + 1)). <paramref name="scratch"/> holds at least <see cref="HessianBlockRows"/> × stride doubles, zero beyond column d.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void HessianUpper(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, int rows, int d,
         ReadOnlySpan<double> parameters, int stride, Span<double> scratch, Span<double> sums)
     {
@@ -97,6 +99,7 @@ internal static class LogisticKernels
     }
 
     /// <summary>Adds Σw·(x̃ᵀv)·x̃ to <paramref name="result"/> (length d + 1): the Gram matrix (1 column appended) times v.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GramProduct(ReadOnlySpan<float> features, ReadOnlySpan<float> weights, int rows, int d,
         ReadOnlySpan<double> v, Span<double> result)
     {
@@ -116,6 +119,7 @@ internal static class LogisticKernels
     }
 
     /// <summary>xᵀθ with x in float and θ in double, accumulated in double.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<double> theta)
     {
         int n = x.Length, i = 0;
@@ -138,6 +142,7 @@ internal static class LogisticKernels
     }
 
     /// <summary>target[k] = a·x[k] for k &lt; x.Length, x in float widened to double.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ScaleToDouble(ReadOnlySpan<float> x, double a, Span<double> target)
     {
         int n = x.Length, i = 0;
@@ -157,6 +162,7 @@ internal static class LogisticKernels
     }
 
     /// <summary>target += a·x, x in float widened to double.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void AddScaled(Span<double> target, double a, ReadOnlySpan<float> x)
     {
         int n = x.Length, i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -7,6 +8,7 @@ namespace MlNetExtensions.Numerics;
 internal static class VectorMath
 {
     /// <summary>True when no value is NaN or infinite (x·0 is 0 exactly for finite x and NaN otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllFinite(ReadOnlySpan<float> values)
     {
         int i = 0;
@@ -24,6 +26,7 @@ internal static class VectorMath
     }
 
     /// <summary>target[k] = (x[k] − shift[k]) · scale in double, for k &lt; x.Length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ShiftScaleToDouble(ReadOnlySpan<float> x, ReadOnlySpan<double> shift, double scale, Span<double> target)
     {
         int n = x.Length;
