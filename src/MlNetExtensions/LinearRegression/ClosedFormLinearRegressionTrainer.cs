@@ -53,7 +53,8 @@ public sealed class ClosedFormLinearRegressionTrainer
         /// <summary>Whether to compute standard errors, t and p-values after the fit. Default true.</summary>
         public bool ComputeStatistics { get; set; } = Defaults.ComputeStatistics;
 
-        /// <summary>Threads for the pass; null uses every core when the data is large enough to gain from it.</summary>
+        /// <summary>Threads for the pass. Null (the default) measures on the first rows whether handing blocks to a second
+        /// thread pays on this machine and keeps the faster; a number fixes it (1: the cursor thread alone).</summary>
         public int? NumberOfThreads { get; set; }
     }
 
