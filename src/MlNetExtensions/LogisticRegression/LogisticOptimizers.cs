@@ -67,47 +67,20 @@ internal static class LogisticOptimizers
     private static OptimizationResult Newton(LogisticObjective objective, double[] start, OptimizerSettings settings,
         IHostEnvironment env, IChannel ch)
     {
-        int m = objective.Dimension;
-        var x = (double[])start.Clone();
-        var g = new double[m];
-        var trialGradient = new double[m];
-        var trial = new double[m];
-        double f = objective.Evaluate(x, g);
-        double margin = objective.LastMinMargin;
-        var history = new List<double> { f };
-        var separation = new SeparationMonitor(objective, f);
-        int it = 0;
-        StopReason reason = StopReason.IterationLimit;
-        for (; ; it++)
+        var line = new LineSearchBuffers(objective.Dimension);
+        return Iterate(objective, start, settings, env, ch, "Newton", (p, norm) =>
         {
-            double norm = Norm(g);
-            Trace(ch, "Newton", it, f, norm);
-            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
-            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
-            if (it >= settings.MaximumIterations) break;
-            MlNetInternals.ThrowIfCanceled(env);
-
-            var hessian = objective.Hessian(x) / objective.WeightSum;
-            var step = SolvePositiveDefinite(hessian, Vector<double>.Build.DenseOfArray(g).Negate()).ToArray();
-            double slope = Dot(g, step);
+            var hessian = objective.Hessian(p.X) / objective.WeightSum;
+            var step = SolvePositiveDefinite(hessian, Vector<double>.Build.DenseOfArray(p.G).Negate()).ToArray();
+            double slope = Dot(p.G, step);
             if (!(slope < 0))
             {
                 // The regularised solve still failed to give a descent direction: fall back to steepest descent.
-                for (int k = 0; k < m; k++) step[k] = -g[k];
+                for (int k = 0; k < step.Length; k++) step[k] = -p.G[k];
                 slope = -norm * norm;
             }
-            if (!LineSearch(objective, x, f, slope, step, 1.0, trial, trialGradient, out double fNew))
-            {
-                reason = StopReason.NoProgress;
-                break;
-            }
-            (x, trial) = (trial, x);
-            (g, trialGradient) = (trialGradient, g);
-            f = fNew;
-            margin = objective.LastMinMargin;
-            history.Add(f);
-        }
-        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+            return line.Step(objective, p, slope, step, 1.0);
+        });
     }
 
     /// <summary>Limited-memory BFGS: two-loop recursion over the last pairs (s, y), backtracking line search.</summary>
@@ -116,32 +89,16 @@ internal static class LogisticOptimizers
     {
         int m = objective.Dimension;
         int memory = settings.HistorySize;
-        var x = (double[])start.Clone();
-        var g = new double[m];
-        var trial = new double[m];
-        var trialGradient = new double[m];
+        var line = new LineSearchBuffers(m);
         var direction = new double[m];
         var s = new List<double[]>();
         var y = new List<double[]>();
         var rho = new List<double>();
         var alpha = new double[memory];
-        double f = objective.Evaluate(x, g);
-        double margin = objective.LastMinMargin;
-        var history = new List<double> { f };
-        var separation = new SeparationMonitor(objective, f);
-        int it = 0;
-        StopReason reason = StopReason.IterationLimit;
-        for (; ; it++)
+        return Iterate(objective, start, settings, env, ch, "L-BFGS", (p, norm) =>
         {
-            double norm = Norm(g);
-            Trace(ch, "L-BFGS", it, f, norm);
-            if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
-            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
-            if (it >= settings.MaximumIterations) break;
-            MlNetInternals.ThrowIfCanceled(env);
-
             // Two-loop recursion: direction = −H·g with H the L-BFGS inverse-Hessian estimate.
-            for (int k = 0; k < m; k++) direction[k] = -g[k];
+            for (int k = 0; k < m; k++) direction[k] = -p.G[k];
             for (int i = s.Count - 1; i >= 0; i--)
             {
                 alpha[i] = rho[i] * Dot(s[i], direction);
@@ -163,25 +120,23 @@ internal static class LogisticOptimizers
                 double beta = rho[i] * Dot(y[i], direction);
                 Axpy(direction, alpha[i] - beta, s[i]);
             }
-            double slope = Dot(g, direction);
+            double slope = Dot(p.G, direction);
             if (!(slope < 0))
             {
                 s.Clear(); y.Clear(); rho.Clear();
-                for (int k = 0; k < m; k++) direction[k] = -g[k];
+                for (int k = 0; k < m; k++) direction[k] = -p.G[k];
                 slope = -norm * norm;
                 initialStep = Math.Min(1, 1 / norm);
             }
-            if (!LineSearch(objective, x, f, slope, direction, initialStep, trial, trialGradient, out double fNew))
-            {
-                reason = StopReason.NoProgress;
-                break;
-            }
+            var previousX = (double[])p.X.Clone();
+            var previousG = (double[])p.G.Clone();
+            if (!line.Step(objective, p, slope, direction, initialStep)) return false;
             var sNew = new double[m];
             var yNew = new double[m];
             for (int k = 0; k < m; k++)
             {
-                sNew[k] = trial[k] - x[k];
-                yNew[k] = trialGradient[k] - g[k];
+                sNew[k] = p.X[k] - previousX[k];
+                yNew[k] = p.G[k] - previousG[k];
             }
             double sy = Dot(sNew, yNew);
             // The objective is convex, so sᵀy ≥ 0; skip pairs whose curvature is lost in rounding.
@@ -192,13 +147,8 @@ internal static class LogisticOptimizers
                 y.Add(yNew);
                 rho.Add(1 / sy);
             }
-            (x, trial) = (trial, x);
-            (g, trialGradient) = (trialGradient, g);
-            f = fNew;
-            margin = objective.LastMinMargin;
-            history.Add(f);
-        }
-        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+            return true;
+        });
     }
 
     /// <summary>Full-batch gradient descent with a constant step: θ ← θ − α∇f.</summary>
@@ -209,7 +159,7 @@ internal static class LogisticOptimizers
         ch.Info(MessageSensitivity.None, settings.LearningRate is null
             ? $"Gradient descent: learning rate 1/L = {rate:G4} (L bounds the curvature of the objective)."
             : $"Gradient descent: learning rate {rate:G4}.");
-        return Descend(objective, start, settings, env, ch, "Gradient descent", rate, (x, fullGradient) => Axpy(x, -rate, fullGradient));
+        return Iterate(objective, start, settings, env, ch, "Gradient descent", Descent(objective, rate, p => Axpy(p.X, -rate, p.G)));
     }
 
     /// <summary>
@@ -226,8 +176,9 @@ internal static class LogisticOptimizers
         var random = new Random(settings.Seed);
         var order = Enumerable.Range(0, batches).ToArray();
         var batchGradient = new double[objective.Dimension];
-        return Descend(objective, start, settings, env, ch, "Mini-batch gradient descent (epoch)", rate, (x, _) =>
+        return Iterate(objective, start, settings, env, ch, "Mini-batch gradient descent (epoch)", Descent(objective, rate, p =>
         {
+            var x = p.X;
             random.Shuffle(order);
             foreach (int b in order)
             {
@@ -237,41 +188,80 @@ internal static class LogisticOptimizers
                 objective.EvaluateRows(x, batchGradient, from, rows, weightSum);
                 Axpy(x, -rate, batchGradient);
             }
-        });
+        }));
+    }
+
+    /// <summary>A gradient-descent iteration: <paramref name="move"/> the point, then the full objective at the new point,
+    /// stopping with advice if it grows past where it started.</summary>
+    private static Func<Point, double, bool> Descent(LogisticObjective objective, double rate, Action<Point> move)
+    {
+        double? initial = null;
+        int iteration = 0;
+        return (p, _) =>
+        {
+            initial ??= p.F;
+            move(p);
+            p.F = objective.Evaluate(p.X, p.G);
+            p.Margin = objective.LastMinMargin;
+            CheckNotDiverging(p.F, initial.Value, rate, ++iteration);
+            return true;
+        };
+    }
+
+    /// <summary>The current parameters, the gradient and objective there, and the smallest signed margin of any row.</summary>
+    private sealed class Point(double[] x, double[] g)
+    {
+        public double[] X = x;
+        public double[] G = g;
+        public double F;
+        public double Margin;
     }
 
     /// <summary>
-    /// The loop both gradient descents share: the stopping tests (gradient norm, separation, iteration cap,
-    /// cancellation), one <paramref name="step"/> per iteration given the point and the full gradient there, then the
-    /// full objective for the history and the divergence check.
+    /// The loop every optimizer shares: the stopping tests (gradient norm, separation, iteration cap, cancellation), then
+    /// one <paramref name="step"/>, which moves the point given ‖∇f‖ and returns false when it can make no progress, then
+    /// the history. The optimizers differ only in their step.
     /// </summary>
-    private static OptimizationResult Descend(LogisticObjective objective, double[] start, OptimizerSettings settings,
-        IHostEnvironment env, IChannel ch, string name, double rate, Action<double[], double[]> step)
+    private static OptimizationResult Iterate(LogisticObjective objective, double[] start, OptimizerSettings settings,
+        IHostEnvironment env, IChannel ch, string name, Func<Point, double, bool> step)
     {
-        var x = (double[])start.Clone();
-        var g = new double[objective.Dimension];
-        double f = objective.Evaluate(x, g);
-        double margin = objective.LastMinMargin;
-        double f0 = f;
-        var history = new List<double> { f };
-        var separation = new SeparationMonitor(objective, f);
+        var p = new Point((double[])start.Clone(), new double[objective.Dimension]);
+        p.F = objective.Evaluate(p.X, p.G);
+        p.Margin = objective.LastMinMargin;
+        var history = new List<double> { p.F };
+        var separation = new SeparationMonitor(objective, p.F);
         int it = 0;
         StopReason reason = StopReason.IterationLimit;
         for (; ; it++)
         {
-            double norm = Norm(g);
-            Trace(ch, name, it, f, norm);
+            double norm = Norm(p.G);
+            Trace(ch, name, it, p.F, norm);
             if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
-            if (separation.IsSeparated(it, f, x, margin)) { reason = StopReason.Separable; break; }
+            if (separation.IsSeparated(it, p.F, p.X, p.Margin)) { reason = StopReason.Separable; break; }
             if (it >= settings.MaximumIterations) break;
             MlNetInternals.ThrowIfCanceled(env);
-            step(x, g);
-            f = objective.Evaluate(x, g);
-            margin = objective.LastMinMargin;
-            CheckNotDiverging(f, f0, rate, it + 1);
-            history.Add(f);
+            if (!step(p, norm)) { reason = StopReason.NoProgress; break; }
+            history.Add(p.F);
         }
-        return new OptimizationResult(x, f, Norm(g), it, reason, history);
+        return new OptimizationResult(p.X, p.F, Norm(p.G), it, reason, history);
+    }
+
+    /// <summary>The trial point of a backtracking line search, swapped with the current point when accepted.</summary>
+    private sealed class LineSearchBuffers(int dimension)
+    {
+        private double[] _trial = new double[dimension];
+        private double[] _trialGradient = new double[dimension];
+
+        /// <summary>Moves <paramref name="p"/> along <paramref name="direction"/> by <see cref="LineSearch"/>; false when no step decreases f.</summary>
+        public bool Step(LogisticObjective objective, Point p, double slope, double[] direction, double initialStep)
+        {
+            if (!LineSearch(objective, p.X, p.F, slope, direction, initialStep, _trial, _trialGradient, out double fNew)) return false;
+            (p.X, _trial) = (_trial, p.X);
+            (p.G, _trialGradient) = (_trialGradient, p.G);
+            p.F = fNew;
+            p.Margin = objective.LastMinMargin;
+            return true;
+        }
     }
 
     /// <summary>
