@@ -56,12 +56,12 @@ internal static class LogisticKernels
             double w = weights.IsEmpty ? 1.0 : weights[r];
             if (w == 0) continue;
             var x = features.Slice(r * d, d);
-            double z = Dot(x, theta) + bias;
+            double z = VectorMath.Dot(x, theta) + bias;
             double y = labels[r];
             loss += w * (Softplus(z) - y * z);
             double residual = w * (Sigmoid(z) - y);
             biasGradient += residual;
-            AddScaled(g, residual, x);
+            VectorMath.AddScaled(g, residual, x);
             double margin = y > 0.5 ? z : -z;
             if (margin < minMargin) minMargin = margin;
             if (Math.Abs(z) > maxAbsScore) maxAbsScore = Math.Abs(z);
@@ -87,10 +87,10 @@ internal static class LogisticKernels
             {
                 var x = features.Slice((start + r) * d, d);
                 double w = weights.IsEmpty ? 1.0 : weights[start + r];
-                double p = Sigmoid(Dot(x, theta) + bias);
+                double p = Sigmoid(VectorMath.Dot(x, theta) + bias);
                 double s = Math.Sqrt(w * p * (1 - p));
                 var target = scratch.Slice(r * stride, stride);
-                ScaleToDouble(x, s, target);
+                VectorMath.ScaleToDouble(x, s, target);
                 target[d] = s;
                 // Columns beyond d stay zero: the caller hands in a zeroed scratch and they are never written.
             }
@@ -111,73 +111,10 @@ internal static class LogisticKernels
         {
             double w = weights.IsEmpty ? 1.0 : weights[r];
             var x = features.Slice(r * d, d);
-            double coefficient = w * (Dot(x, theta) + last);
-            AddScaled(g, coefficient, x);
+            double coefficient = w * (VectorMath.Dot(x, theta) + last);
+            VectorMath.AddScaled(g, coefficient, x);
             lastSum += coefficient;
         }
         result[d] += lastSum;
-    }
-
-    /// <summary>xᵀθ with x in float and θ in double, accumulated in double.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<double> theta)
-    {
-        int n = x.Length, i = 0;
-        double sum = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            ref double ts = ref MemoryMarshal.GetReference(theta);
-            Vector256<double> a0 = default, a1 = default;
-            for (; i <= n - 8; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
-                a0 = Vector256.FusedMultiplyAdd(lo, Vector256.LoadUnsafe(ref ts, (nuint)i), a0);
-                a1 = Vector256.FusedMultiplyAdd(hi, Vector256.LoadUnsafe(ref ts, (nuint)(i + 4)), a1);
-            }
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; i < n; i++) sum += x[i] * theta[i];
-        return sum;
-    }
-
-    /// <summary>target[k] = a·x[k] for k &lt; x.Length, x in float widened to double.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void ScaleToDouble(ReadOnlySpan<float> x, double a, Span<double> target)
-    {
-        int n = x.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            ref double ts = ref MemoryMarshal.GetReference(target);
-            var va = Vector256.Create(a);
-            for (; i <= n - 8; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
-                (va * lo).StoreUnsafe(ref ts, (nuint)i);
-                (va * hi).StoreUnsafe(ref ts, (nuint)(i + 4));
-            }
-        }
-        for (; i < n; i++) target[i] = a * x[i];
-    }
-
-    /// <summary>target += a·x, x in float widened to double.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void AddScaled(Span<double> target, double a, ReadOnlySpan<float> x)
-    {
-        int n = x.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            ref double ts = ref MemoryMarshal.GetReference(target);
-            var va = Vector256.Create(a);
-            for (; i <= n - 8; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
-                Vector256.FusedMultiplyAdd(va, lo, Vector256.LoadUnsafe(ref ts, (nuint)i)).StoreUnsafe(ref ts, (nuint)i);
-                Vector256.FusedMultiplyAdd(va, hi, Vector256.LoadUnsafe(ref ts, (nuint)(i + 4))).StoreUnsafe(ref ts, (nuint)(i + 4));
-            }
-        }
-        for (; i < n; i++) target[i] += a * x[i];
     }
 }

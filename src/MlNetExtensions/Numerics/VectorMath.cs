@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace MlNetExtensions.Numerics;
 
-/// <summary>Small SIMD helpers on contiguous spans shared by the trainers.</summary>
+/// <summary>Small SIMD helpers on contiguous spans shared by the trainers: float data widened to double arithmetic.</summary>
 internal static class VectorMath
 {
     /// <summary>True when no value is NaN or infinite (x·0 is 0 exactly for finite x and NaN otherwise).</summary>
@@ -46,5 +46,68 @@ internal static class VectorMath
             }
         }
         for (; k < n; k++) target[k] = (x[k] - shift[k]) * scale;
+    }
+
+    /// <summary>xᵀθ with x in float and θ in double, accumulated in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<double> theta)
+    {
+        int n = x.Length, i = 0;
+        double sum = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref double ts = ref MemoryMarshal.GetReference(theta);
+            Vector256<double> a0 = default, a1 = default;
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
+                a0 = Vector256.FusedMultiplyAdd(lo, Vector256.LoadUnsafe(ref ts, (nuint)i), a0);
+                a1 = Vector256.FusedMultiplyAdd(hi, Vector256.LoadUnsafe(ref ts, (nuint)(i + 4)), a1);
+            }
+            sum = Vector256.Sum(a0 + a1);
+        }
+        for (; i < n; i++) sum += x[i] * theta[i];
+        return sum;
+    }
+
+    /// <summary>target[k] = a·x[k] for k &lt; x.Length, x in float widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaleToDouble(ReadOnlySpan<float> x, double a, Span<double> target)
+    {
+        int n = x.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref double ts = ref MemoryMarshal.GetReference(target);
+            var va = Vector256.Create(a);
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
+                (va * lo).StoreUnsafe(ref ts, (nuint)i);
+                (va * hi).StoreUnsafe(ref ts, (nuint)(i + 4));
+            }
+        }
+        for (; i < n; i++) target[i] = a * x[i];
+    }
+
+    /// <summary>target += a·x, x in float widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaled(Span<double> target, double a, ReadOnlySpan<float> x)
+    {
+        int n = x.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref double ts = ref MemoryMarshal.GetReference(target);
+            var va = Vector256.Create(a);
+            for (; i <= n - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
+                Vector256.FusedMultiplyAdd(va, lo, Vector256.LoadUnsafe(ref ts, (nuint)i)).StoreUnsafe(ref ts, (nuint)i);
+                Vector256.FusedMultiplyAdd(va, hi, Vector256.LoadUnsafe(ref ts, (nuint)(i + 4))).StoreUnsafe(ref ts, (nuint)(i + 4));
+            }
+        }
+        for (; i < n; i++) target[i] += a * x[i];
     }
 }
