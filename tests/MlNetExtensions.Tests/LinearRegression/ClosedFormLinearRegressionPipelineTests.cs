@@ -133,7 +133,7 @@ public class ClosedFormLinearRegressionPipelineTests
             var loaded = (RegressionPredictionTransformer<LinearRegressionModelParameters>)new MLContext().Model.Load(path, out _);
             Assert.Equal(model.Model.Weights, loaded.Model.Weights);
 
-            var lines = ModelLoaderProcess.Run("MlNetExtensions.ModelLoader", path, "diabetes.test.csv", 10);
+            var lines = ModelLoaderProcess.Run("MlNetExtensions.ModelLoader", path, "diabetes.test.csv");
             Assert.Equal("Score", lines[0]);
             var expected = model.Transform(data).GetColumn<float>("Score")
                 .Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8")).ToArray();

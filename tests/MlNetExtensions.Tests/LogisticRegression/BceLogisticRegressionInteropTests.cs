@@ -20,7 +20,7 @@ public class BceLogisticRegressionInteropTests
         try
         {
             _ml.Model.Save(model, test.Schema, path);
-            var lines = ModelLoaderProcess.Run("MlNetExtensions.ModelLoader", path, "breast_cancer.test.csv", 30);
+            var lines = ModelLoaderProcess.Run("MlNetExtensions.ModelLoader", path, "breast_cancer.test.csv");
             Assert.Equal("Score\tProbability\tPredictedLabel", lines[0]);
             var scored = model.Transform(test);
             var expected = scored.GetColumn<float>("Score").Zip(scored.GetColumn<float>("Probability"), scored.GetColumn<bool>("PredictedLabel"))

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -38,12 +37,12 @@ public class MlpStandaloneLoadTests
         {
             string zip = Path.Combine(folder, "model.zip");
             _ml.Model.Save(model, data.Schema, zip);
-            var lines = RunLoader(zip, TestData.PathOf(file));
+            var lines = ModelLoaderProcess.Run("MlNetExtensions.OnnxModelLoader", zip, file).Skip(1).ToArray();
             Assert.Equal(expected.Length, lines.Length);
             for (int i = 0; i < lines.Length; i++)
             {
-                var fields = lines[i].Split(';');
-                var numbers = fields[0].Split(' ').Concat(task == "binary" ? [fields[1]] : []).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                var fields = lines[i].Split('\t');
+                var numbers = fields[0].Split(',').Concat(task == "binary" ? [fields[1]] : []).Select(ModelLoaderProcess.FromBits).ToArray();
                 for (int j = 0; j < numbers.Length; j++)
                     Assert.True(Math.Abs(numbers[j] - expected[i].Numbers[j]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i].Numbers[j])),
                         $"row {i}: expected {expected[i].Numbers[j]}, loader printed {numbers[j]}");
@@ -60,27 +59,8 @@ public class MlpStandaloneLoadTests
     {
         "regression" => scored.GetColumn<float>("Score").Select(s => (new[] { s }, "")).ToArray(),
         "binary" => scored.GetColumn<float>("Score").Zip(scored.GetColumn<float>("Probability"), scored.GetColumn<bool>("PredictedLabel"))
-            .Select(t => (new[] { t.First, t.Second }, t.Third ? "True" : "False")).ToArray(),
+            .Select(t => (new[] { t.First, t.Second }, t.Third ? "true" : "false")).ToArray(),
         _ => scored.GetColumn<VBuffer<float>>("Score").Zip(scored.GetColumn<uint>("PredictedLabel"))
             .Select(t => (t.First.DenseValues().ToArray(), t.Second.ToString(CultureInfo.InvariantCulture))).ToArray(),
     };
-
-    private static string[] RunLoader(string zip, string csv)
-    {
-        // The loader is built next to this test project (same configuration) through a non-referencing ProjectReference.
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string loader = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..",
-            "MlNetExtensions.OnnxModelLoader", "bin", configuration, "net10.0", "MlNetExtensions.OnnxModelLoader.dll"));
-        Assert.True(File.Exists(loader), $"Build the loader first: {loader} not found.");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(loader);
-        start.ArgumentList.Add(zip);
-        start.ArgumentList.Add(csv);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000), "the loader did not finish within a minute");
-        Assert.True(process.ExitCode == 0, $"loader exited with {process.ExitCode}: {stderr.Result}");
-        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    }
 }

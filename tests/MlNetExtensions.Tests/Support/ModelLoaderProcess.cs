@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace MlNetExtensions.Tests.Support;
 
 /// <summary>
-/// Runs a loader program (a separate process that does not reference MlNetExtensions) on a saved model and a CSV,
-/// and returns what it printed: a header line, then one tab-separated line of value bits per row.
+/// Runs a loader program (a separate process that does not reference MlNetExtensions: MlNetExtensions.ModelLoader, or
+/// MlNetExtensions.OnnxModelLoader for the MLP's zips) on a saved model and a CSV, and returns what it printed: a header
+/// line, then one tab-separated line per row (Single values as their bits in hex, vectors as comma-separated bits).
 /// </summary>
 public static class ModelLoaderProcess
 {
-    public static string[] Run(string loaderProject, string modelPath, string csvFile, int featureCount)
+    public static string[] Run(string loaderProject, string modelPath, string csvFile)
     {
         // This test assembly sits in tests/MlNetExtensions.Tests/bin/CONFIG/TFM/; the loader in tests/LOADER/bin/CONFIG/TFM/.
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -18,7 +19,7 @@ public static class ModelLoaderProcess
         if (!File.Exists(dll)) throw new FileNotFoundException($"The loader {loaderProject} was not built at {dll}.", dll);
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, modelPath, TestData.PathOf(csvFile), featureCount.ToString() }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, modelPath, TestData.PathOf(csvFile) }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -27,4 +28,7 @@ public static class ModelLoaderProcess
             throw new InvalidOperationException($"{loaderProject} exited with {process.ExitCode}: {stderr.Result}");
         return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
+
+    /// <summary>A float the loader printed as its bits in hex.</summary>
+    public static float FromBits(string hex) => BitConverter.Int32BitsToSingle(int.Parse(hex, System.Globalization.NumberStyles.HexNumber));
 }
