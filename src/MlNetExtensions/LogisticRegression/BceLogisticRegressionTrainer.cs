@@ -145,20 +145,7 @@ public sealed class BceLogisticRegressionTrainer
     /// <summary>Adds <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c>, as ML.NET's calibrated binary trainers do.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of a type ML.NET's binary trainers reject.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        string label = _options.LabelColumnName;
-        var labelColumn = inputSchema.FirstOrDefault(c => c.Name == label);
-        if (labelColumn.Name is null
-            || labelColumn.Kind != SchemaShape.Column.VectorKind.Scalar || labelColumn.ItemType != NumberDataViewType.Single)
-            return _schemaReference.GetOutputSchema(inputSchema);
-
-        // ML.NET's reference accepts only Boolean labels; this trainer also takes Single 0/1. Ask it with a Boolean
-        // stand-in for the label and put the user's label column back in the answer.
-        var booleanLabel = MlNetInternals.CreateSchemaShapeColumn(label, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
-        var proxy = new SchemaShape(inputSchema.Select(c => c.Name == label ? booleanLabel : c));
-        return new SchemaShape(_schemaReference.GetOutputSchema(proxy).Select(c => c.Name == label ? labelColumn : c));
-    }
+        => BinaryLabelSchema.GetOutputSchema(_schemaReference, inputSchema, _options.LabelColumnName);
 
     /// <summary>Fits the model on <paramref name="input"/>.</summary>
     /// <exception cref="ArgumentException">A column is missing or of the wrong type (the message names it).</exception>

@@ -47,19 +47,9 @@ public sealed class MlpTrainer : ITrainerEstimator<MlpPredictionTransformer, Mlp
     /// <summary>The output columns of the matching ML.NET trainer (see <see cref="MlpPredictionTransformer"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
-        if (Task != MlpTask.BinaryClassification || label.Name is null
-            || label.ItemType != NumberDataViewType.Single || label.Kind != SchemaShape.Column.VectorKind.Scalar)
-            return _schemaReference.GetOutputSchema(inputSchema);
-        // ML.NET's binary trainers accept only Boolean labels here; this one also reads Single 0/1. Show the reference
-        // the label converted to Boolean (SchemaShape columns cannot be built publicly; ConvertType's shape has one),
-        // then put the original label back.
-        var asBoolean = new MLContext().Transforms.Conversion.ConvertType(label.Name, outputKind: DataKind.Boolean).GetOutputSchema(inputSchema);
-        var output = _schemaReference.GetOutputSchema(asBoolean);
-        return new SchemaShape(output.Select(c => c.Name == label.Name ? label : c));
-    }
+        => Task == MlpTask.BinaryClassification
+            ? BinaryLabelSchema.GetOutputSchema(_schemaReference, inputSchema, _options.LabelColumnName)
+            : _schemaReference.GetOutputSchema(inputSchema);
 
     /// <summary>Reads <paramref name="input"/> into memory and trains the network.</summary>
     /// <exception cref="ArgumentException">A column is missing or of the wrong type (the message names it).</exception>

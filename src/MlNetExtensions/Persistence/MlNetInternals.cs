@@ -77,10 +77,6 @@ internal static class MlNetInternals
     private static readonly Lazy<ConstructorInfo> TrainerInfoCtor = new(() => FindCtor(
         typeof(TrainerInfo), typeof(bool), typeof(bool), typeof(bool), typeof(bool), typeof(bool), typeof(bool)));
 
-    private static readonly Lazy<ConstructorInfo> SchemaShapeColumnCtor = new(() => FindCtor(
-        typeof(SchemaShape.Column), typeof(string), typeof(SchemaShape.Column.VectorKind), typeof(DataViewType), typeof(bool),
-        typeof(SchemaShape)));
-
     private static readonly Lazy<PropertyInfo> IsCanceledProperty = new(() =>
     {
         var type = FindType(typeof(IHostEnvironment).Assembly, "Microsoft.ML.Runtime.ICancelable");
@@ -182,10 +178,6 @@ internal static class MlNetInternals
         => (MulticlassPredictionTransformer<MaximumEntropyModelParameters>)Invoke(MulticlassTransformerCtor.Value,
             env, model, trainSchema, featureColumn, labelColumn, "Score", "PredictedLabel");
 
-    /// <summary>A column of a <see cref="SchemaShape"/> (its constructor is internal), without annotations.</summary>
-    public static SchemaShape.Column CreateSchemaShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey)
-        => (SchemaShape.Column)Invoke(SchemaShapeColumnCtor.Value, name, kind, itemType, isKey, null);
-
     /// <summary>
     /// Resolves every internal member this class uses; throws <see cref="MissingMemberException"/> naming the first
     /// one that the installed Microsoft.ML no longer has.
@@ -205,7 +197,6 @@ internal static class MlNetInternals
         _ = RegressionTransformerCtor.Value;
         _ = BinaryTransformerCtor.Value;
         _ = MulticlassTransformerCtor.Value;
-        _ = SchemaShapeColumnCtor.Value;
     }
 
     private static object Invoke(ConstructorInfo ctor, params object?[] args)

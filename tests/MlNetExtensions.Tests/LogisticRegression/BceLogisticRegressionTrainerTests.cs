@@ -288,13 +288,11 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
     [Fact]
     public void GetOutputSchema_SingleOrBooleanLabel_AddsScoreProbabilityAndPredictedLabel()
     {
-        foreach (var labelType in new DataViewType[] { NumberDataViewType.Single, BooleanDataViewType.Instance })
+        var singleLabel = TestData.FromRows(_ml, [[1f], [2f]], [0f, 1f]);
+        var booleanLabel = _ml.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Boolean).Fit(singleLabel).Transform(singleLabel);
+        foreach (var (labelType, data) in new (DataViewType, IDataView)[] { (NumberDataViewType.Single, singleLabel), (BooleanDataViewType.Instance, booleanLabel) })
         {
-            // SchemaShape.Create is internal; the shape is built from columns made through the bridge.
-            var input = new SchemaShape([
-                MlNetExtensions.Persistence.MlNetInternals.CreateSchemaShapeColumn("Features", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false),
-                MlNetExtensions.Persistence.MlNetInternals.CreateSchemaShapeColumn("Label", SchemaShape.Column.VectorKind.Scalar, labelType, false),
-            ]);
+            var input = TestData.ShapeOf(data);
             var shape = _ml.BinaryClassification.Trainers.BceLogisticRegression().GetOutputSchema(input);
             Assert.Contains(shape, c => c.Name == "Score" && c.ItemType == NumberDataViewType.Single);
             Assert.Contains(shape, c => c.Name == "Probability" && c.ItemType == NumberDataViewType.Single);

@@ -69,6 +69,15 @@ public static class TestData
         return (x, y);
     }
 
+    /// <summary>The <see cref="SchemaShape"/> of a data view (ML.NET's own SchemaShape.Create is internal in 5.0).</summary>
+    public static SchemaShape ShapeOf(IDataView data)
+    {
+        var create = typeof(SchemaShape).GetMethod("Create",
+            System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic,
+            [typeof(DataViewSchema)])!;
+        return (SchemaShape)create.Invoke(null, [data.Schema])!;
+    }
+
     public static double Gaussian(Random rng)
         => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
