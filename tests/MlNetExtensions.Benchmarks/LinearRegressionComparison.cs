@@ -21,14 +21,14 @@ internal sealed class LinearRegressionComparison : IComparisonSuite
         var closedForm = ml.Regression.Trainers.ClosedFormLinearRegression();
         var closedFormOneThread = ml.Regression.Trainers.ClosedFormLinearRegression(
             new ClosedFormLinearRegressionTrainer.Options { NumberOfThreads = 1 });
-        var env = MlNetExtensions.Persistence.MlNetInternals.GetEnvironment(ml.Regression.Trainers);
+        var env = MlNetExtensions.Interop.MlNetInternals.GetEnvironment(ml.Regression.Trainers);
         var reader = MlNetExtensions.Data.TrainingDataReader.Create(data, "Label", "Features", null, MlNetExtensions.Data.LabelKind.Regression);
-        var dense = reader.ReadAll(env);
+        var dense = reader.ReadAll(env, null);
         var times = Comparison.MedianMilliseconds(5,
             () => SyntheticData.BarePass(data),
             () => closedForm.Fit(data),
             () => closedFormOneThread.Fit(data),
-            () => reader.ForEachBlock(env, _ => { }),
+            () => reader.ForEachBlock(env, null, _ => { }),
             () =>
             {
                 var acc = new MlNetExtensions.Numerics.NormalEquationAccumulator(d);

@@ -1,25 +1,24 @@
 using Microsoft.ML;
-using MlNetExtensions.Persistence;
+using Defaults = MlNetExtensions.BceLogisticRegressionTrainer.Options.Defaults;
 
 namespace MlNetExtensions;
 
 public static partial class MlNetExtensionsCatalog
 {
     /// <summary>
-    /// Logistic regression minimising the mean binary cross-entropy plus (λ/2)‖θ‖², with Newton's method;
-    /// see <see cref="BceLogisticRegressionTrainer"/>.
+    /// Logistic regression minimising the mean binary cross-entropy plus (λ/2)‖θ‖²; see <see cref="BceLogisticRegressionTrainer"/>.
     /// </summary>
     /// <param name="catalog">The binary classification trainer catalog.</param>
     /// <param name="labelColumnName">Label column (Boolean, or Single 0/1).</param>
     /// <param name="featureColumnName">Feature column (known-size vector of Single).</param>
     /// <param name="exampleWeightColumnName">Optional example weight column (Single, finite, ≥ 0).</param>
-    /// <param name="l2Regularization">L2 penalty λ ≥ 0 on the weights (not the bias); 0 is plain maximum likelihood.</param>
+    /// <param name="l2Regularization">L2 penalty λ ≥ 0 on the weights (not the bias); see <see cref="BceLogisticRegressionTrainer.Options.L2Regularization"/> for the default.</param>
     /// <exception cref="ArgumentException">A column name is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="l2Regularization"/> is negative or not finite.</exception>
     public static BceLogisticRegressionTrainer BceLogisticRegression(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        double l2Regularization = 0)
-        => catalog.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
+        string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
+        string? exampleWeightColumnName = null, double l2Regularization = Defaults.L2Regularization)
+        => BceLogisticRegressionTrainer.Create(catalog, new BceLogisticRegressionTrainer.Options
         {
             LabelColumnName = labelColumnName,
             FeatureColumnName = featureColumnName,
@@ -29,17 +28,10 @@ public static partial class MlNetExtensionsCatalog
 
     /// <summary>Logistic regression on binary cross-entropy with all options; see <see cref="BceLogisticRegressionTrainer.Options"/>.</summary>
     /// <param name="catalog">The binary classification trainer catalog.</param>
-    /// <param name="options">The options (optimizer, tolerance, iterations, learning rate, …).</param>
+    /// <param name="options">The options (copied: later changes do not affect the trainer).</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static BceLogisticRegressionTrainer BceLogisticRegression(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         BceLogisticRegressionTrainer.Options options)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        BceLogisticRegressionTrainer.Validate(options);
-        var env = MlNetInternals.GetEnvironment(catalog);
-        // ML.NET's own calibrated binary output shape for the same columns (SchemaShape columns cannot be built publicly).
-        var reference = catalog.LbfgsLogisticRegression(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName);
-        return new BceLogisticRegressionTrainer(env, options, reference);
-    }
+        => BceLogisticRegressionTrainer.Create(catalog, options);
 }

@@ -1,6 +1,5 @@
 using Microsoft.ML;
-using Microsoft.ML.Trainers;
-using MlNetExtensions.Persistence;
+using Defaults = MlNetExtensions.MlpOptions.Defaults;
 
 namespace MlNetExtensions;
 
@@ -19,8 +18,8 @@ public static partial class MlNetExtensionsCatalog
     /// <param name="seed">Seed of initialisation and shuffling; null takes one from the MLContext.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static MlpTrainer Mlp(this RegressionCatalog.RegressionTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayerSizes = null,
-        MlpActivation activation = MlpActivation.Relu, int numberOfEpochs = 200, int? seed = null)
+        string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features, int[]? hiddenLayerSizes = null,
+        MlpActivation activation = Defaults.Activation, int numberOfEpochs = Defaults.NumberOfEpochs, int? seed = null)
         => catalog.Mlp(SimpleOptions(labelColumnName, featureColumnName, hiddenLayerSizes, activation, numberOfEpochs, seed));
 
     /// <summary>An MLP for regression with all options; see <see cref="MlpOptions"/>.</summary>
@@ -29,13 +28,8 @@ public static partial class MlNetExtensionsCatalog
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static MlpTrainer Mlp(this RegressionCatalog.RegressionTrainers catalog, MlpOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        options = MlpTrainer.Validate(options);
-        // ML.NET's own regression output shape for the same columns (SchemaShape columns cannot be built publicly).
-        var reference = catalog.Sdca(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName);
-        return new MlpTrainer(MlNetInternals.GetEnvironment(catalog), MlpTask.Regression, options, reference);
-    }
+        => MlpTrainer.Create(catalog, MlpTask.Regression, options,
+            o => catalog.Sdca(o.LabelColumnName, o.FeatureColumnName, o.ExampleWeightColumnName));
 
     /// <summary>
     /// A multi-layer perceptron for binary classification: dense hidden layers, one sigmoid output, cross-entropy; see
@@ -50,8 +44,8 @@ public static partial class MlNetExtensionsCatalog
     /// <param name="seed">Seed of initialisation and shuffling; null takes one from the MLContext.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static MlpTrainer Mlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayerSizes = null,
-        MlpActivation activation = MlpActivation.Relu, int numberOfEpochs = 200, int? seed = null)
+        string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features, int[]? hiddenLayerSizes = null,
+        MlpActivation activation = Defaults.Activation, int numberOfEpochs = Defaults.NumberOfEpochs, int? seed = null)
         => catalog.Mlp(SimpleOptions(labelColumnName, featureColumnName, hiddenLayerSizes, activation, numberOfEpochs, seed));
 
     /// <summary>An MLP for binary classification with all options; see <see cref="MlpOptions"/>.</summary>
@@ -60,12 +54,8 @@ public static partial class MlNetExtensionsCatalog
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static MlpTrainer Mlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MlpOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        options = MlpTrainer.Validate(options);
-        var reference = catalog.LbfgsLogisticRegression(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName);
-        return new MlpTrainer(MlNetInternals.GetEnvironment(catalog), MlpTask.BinaryClassification, options, reference);
-    }
+        => MlpTrainer.Create(catalog, MlpTask.BinaryClassification, options,
+            o => catalog.LbfgsLogisticRegression(o.LabelColumnName, o.FeatureColumnName, o.ExampleWeightColumnName));
 
     /// <summary>
     /// A multi-layer perceptron for multiclass classification: dense hidden layers, a softmax output, cross-entropy; see
@@ -81,8 +71,8 @@ public static partial class MlNetExtensionsCatalog
     /// <param name="seed">Seed of initialisation and shuffling; null takes one from the MLContext.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static MlpTrainer Mlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayerSizes = null,
-        MlpActivation activation = MlpActivation.Relu, int numberOfEpochs = 200, int? seed = null)
+        string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features, int[]? hiddenLayerSizes = null,
+        MlpActivation activation = Defaults.Activation, int numberOfEpochs = Defaults.NumberOfEpochs, int? seed = null)
         => catalog.Mlp(SimpleOptions(labelColumnName, featureColumnName, hiddenLayerSizes, activation, numberOfEpochs, seed));
 
     /// <summary>An MLP for multiclass classification with all options; see <see cref="MlpOptions"/>.</summary>
@@ -91,12 +81,8 @@ public static partial class MlNetExtensionsCatalog
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static MlpTrainer Mlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MlpOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        options = MlpTrainer.Validate(options);
-        var reference = catalog.LbfgsMaximumEntropy(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName);
-        return new MlpTrainer(MlNetInternals.GetEnvironment(catalog), MlpTask.MulticlassClassification, options, reference);
-    }
+        => MlpTrainer.Create(catalog, MlpTask.MulticlassClassification, options,
+            o => catalog.LbfgsMaximumEntropy(o.LabelColumnName, o.FeatureColumnName, o.ExampleWeightColumnName));
 
     private static MlpOptions SimpleOptions(string labelColumnName, string featureColumnName, int[]? hiddenLayerSizes,
         MlpActivation activation, int numberOfEpochs, int? seed) => new()

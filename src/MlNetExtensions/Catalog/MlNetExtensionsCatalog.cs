@@ -1,14 +1,13 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
-using MlNetExtensions.Data;
-using MlNetExtensions.Persistence;
+using Defaults = MlNetExtensions.ClosedFormLinearRegressionTrainer.Options.Defaults;
 
 namespace MlNetExtensions;
 
 /// <summary>
 /// The entry points: extension methods on ML.NET's trainer catalogs, used like the built-ins, e.g.
-/// <c>mlContext.Regression.Trainers.ClosedFormLinearRegression()</c>.
+/// <c>mlContext.Regression.Trainers.ClosedFormLinearRegression()</c>. Each only forwards to the trainer.
 /// </summary>
 public static partial class MlNetExtensionsCatalog
 {
@@ -20,13 +19,13 @@ public static partial class MlNetExtensionsCatalog
     /// <param name="labelColumnName">Label column (Single).</param>
     /// <param name="featureColumnName">Feature column (known-size vector of Single).</param>
     /// <param name="exampleWeightColumnName">Optional example weight column (Single, finite, ≥ 0).</param>
-    /// <param name="l2Regularization">Ridge penalty λ ≥ 0 on the weights (not the bias); 0 is ordinary least squares.</param>
+    /// <param name="l2Regularization">Ridge penalty λ ≥ 0 on the weights (not the bias); 0 (the default) is ordinary least squares.</param>
     /// <exception cref="ArgumentException">A column name is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="l2Regularization"/> is negative or not finite.</exception>
     public static ClosedFormLinearRegressionTrainer ClosedFormLinearRegression(this RegressionCatalog.RegressionTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        double l2Regularization = 0)
-        => catalog.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
+        string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
+        string? exampleWeightColumnName = null, double l2Regularization = Defaults.L2Regularization)
+        => ClosedFormLinearRegressionTrainer.Create(catalog, new ClosedFormLinearRegressionTrainer.Options
         {
             LabelColumnName = labelColumnName,
             FeatureColumnName = featureColumnName,
@@ -35,20 +34,13 @@ public static partial class MlNetExtensionsCatalog
         });
 
     /// <summary>Closed-form linear regression with all options; see <see cref="ClosedFormLinearRegressionTrainer.Options"/>.</summary>
+    /// <param name="catalog">The regression trainer catalog.</param>
+    /// <param name="options">The options (copied: later changes do not affect the trainer).</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public static ClosedFormLinearRegressionTrainer ClosedFormLinearRegression(this RegressionCatalog.RegressionTrainers catalog,
         ClosedFormLinearRegressionTrainer.Options options)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(options);
-        OptionChecks.ColumnName(options.LabelColumnName, nameof(options.LabelColumnName));
-        OptionChecks.ColumnName(options.FeatureColumnName, nameof(options.FeatureColumnName));
-        var env = MlNetInternals.GetEnvironment(catalog);
-        // ML.NET's own regression output shape for the same columns (SchemaShape columns cannot be built publicly).
-        var reference = catalog.Sdca(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName);
-        return new ClosedFormLinearRegressionTrainer(env, options, reference);
-    }
+        => ClosedFormLinearRegressionTrainer.Create(catalog, options);
 
     /// <summary>
     /// Least-squares statistics (R², standard errors, t, p-values) of any fitted linear regression model, ML.NET's
@@ -61,22 +53,12 @@ public static partial class MlNetExtensionsCatalog
     /// <param name="labelColumnName">Label column (Single).</param>
     /// <param name="exampleWeightColumnName">Optional example weight column.</param>
     /// <param name="l2Regularization">The ridge λ the model was trained with, for the covariance; 0 for OLS.</param>
-    /// <exception cref="ArgumentException">A column is missing or of the wrong type, or the model's width differs from the data's.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the model's width differs from the data's.</exception>
     public static LinearRegressionStatistics ComputeLinearStatistics(this RegressionCatalog catalog,
         ISingleFeaturePredictionTransformer<LinearRegressionModelParameters> model, IDataView data,
-        string labelColumnName = "Label", string? exampleWeightColumnName = null, double l2Regularization = 0)
+        string labelColumnName = DefaultColumnNames.Label, string? exampleWeightColumnName = null, double l2Regularization = 0)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        OptionChecks.NonNegativeFinite(l2Regularization, nameof(l2Regularization));
-        var env = MlNetInternals.GetEnvironment(catalog.Trainers);
-        var reader = TrainingDataReader.Create(data, labelColumnName, model.FeatureColumnName, exampleWeightColumnName, LabelKind.Regression);
-        var weights = model.Model.Weights;
-        if (weights.Count != reader.FeatureCount)
-            throw new ArgumentException(
-                $"Feature column '{model.FeatureColumnName}' has {reader.FeatureCount} features, but the model has {weights.Count} weights.", nameof(data));
-        var (moments, _) = ClosedFormLinearRegressionTrainer.Accumulate(env, reader, null, exampleWeightColumnName is not null);
-        return LinearRegressionStatistics.Compute(moments, weights.Select(w => (double)w).ToArray(), model.Model.Bias, l2Regularization);
+        return LinearRegressionStatistics.Compute(catalog.Trainers, model, data, labelColumnName, exampleWeightColumnName, l2Regularization);
     }
 }

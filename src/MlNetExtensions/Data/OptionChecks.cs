@@ -27,6 +27,12 @@ internal static class OptionChecks
             throw new ArgumentOutOfRangeException(option, value, $"{option} must be > 0, but is {value}.");
     }
 
+    public static void InHalfOpenUnitInterval(double value, string option)
+    {
+        if (!(value >= 0 && value < 1))
+            throw new ArgumentOutOfRangeException(option, value, $"{option} must lie in [0, 1), but is {value}.");
+    }
+
     public static void InOpenUnitInterval(double value, string option)
     {
         if (!(value > 0 && value < 1))

@@ -1,12 +1,10 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MlNetExtensions.Data;
+using MlNetExtensions.Interop;
 using MlNetExtensions.Numerics;
-using MlNetExtensions.Persistence;
 
 namespace MlNetExtensions;
 
@@ -24,13 +22,13 @@ namespace MlNetExtensions;
 /// <see cref="LinearRegressionModelExtensions.GetStatistics(LinearRegressionModelParameters)"/>.
 /// </remarks>
 public sealed class ClosedFormLinearRegressionTrainer
-    : ITrainerEstimator<RegressionPredictionTransformer<LinearRegressionModelParameters>, LinearRegressionModelParameters>
+    : TrainerBase<RegressionPredictionTransformer<LinearRegressionModelParameters>, LinearRegressionModelParameters>
 {
-    /// <summary>Options of <see cref="ClosedFormLinearRegressionTrainer"/>; defaults are in <see cref="Defaults"/>.</summary>
-    public sealed class Options
+    /// <summary>Options of <see cref="ClosedFormLinearRegressionTrainer"/>.</summary>
+    public sealed class Options : TrainerOptions
     {
         /// <summary>The defaults, in one place.</summary>
-        public static class Defaults
+        internal static class Defaults
         {
             /// <summary>No ridge penalty: ordinary least squares.</summary>
             public const double L2Regularization = 0;
@@ -38,64 +36,41 @@ public sealed class ClosedFormLinearRegressionTrainer
             public const bool ComputeStatistics = true;
         }
 
-        /// <summary>Label column (Single). Default "Label".</summary>
-        public string LabelColumnName { get; set; } = "Label";
-
-        /// <summary>Feature column (known-size vector of Single). Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = "Features";
-
-        /// <summary>Optional example weight column (Single, finite, ≥ 0). Default none.</summary>
-        public string? ExampleWeightColumnName { get; set; }
-
-        /// <summary>Ridge penalty λ ≥ 0 on the weights (not the bias). Default 0.</summary>
+        /// <summary>Ridge penalty λ ≥ 0 on the weights (not the bias). Default 0: ordinary least squares.</summary>
         public double L2Regularization { get; set; } = Defaults.L2Regularization;
 
         /// <summary>Whether to compute standard errors, t and p-values after the fit. Default true.</summary>
         public bool ComputeStatistics { get; set; } = Defaults.ComputeStatistics;
 
-        /// <summary>Threads for the pass. Null (the default) measures on the first rows whether handing blocks to a second
-        /// thread pays on this machine and keeps the faster; a number fixes it (1: the cursor thread alone).</summary>
-        public int? NumberOfThreads { get; set; }
+        internal override void Validate()
+        {
+            base.Validate();
+            OptionChecks.NonNegativeFinite(L2Regularization, nameof(L2Regularization));
+        }
     }
 
-    private readonly IHostEnvironment _env;
     private readonly Options _options;
-    private readonly IEstimator<ITransformer> _schemaReference;
 
-    internal ClosedFormLinearRegressionTrainer(IHostEnvironment env, Options options, IEstimator<ITransformer> schemaReference)
+    private ClosedFormLinearRegressionTrainer(IHostEnvironment env, Options options, IEstimator<ITransformer> schemaReference)
+        : base(env, nameof(ClosedFormLinearRegressionTrainer), options, LabelKind.Regression, schemaReference,
+            needNormalization: false)
+        => _options = (Options)BaseOptions;
+
+    /// <summary>The trainer for <paramref name="catalog"/>'s environment; its output shape is Sdca's for the same columns
+    /// (SchemaShape columns cannot be built publicly).</summary>
+    internal static ClosedFormLinearRegressionTrainer Create(RegressionCatalog.RegressionTrainers catalog, Options options)
     {
-        _env = env;
-        _options = options;
-        _schemaReference = schemaReference;
-        OptionChecks.ColumnName(options.LabelColumnName, nameof(Options.LabelColumnName));
-        OptionChecks.ColumnName(options.FeatureColumnName, nameof(Options.FeatureColumnName));
-        OptionChecks.NonNegativeFinite(options.L2Regularization, nameof(Options.L2Regularization));
-        if (options.NumberOfThreads is { } threads) OptionChecks.Positive(threads, nameof(Options.NumberOfThreads));
-        Info = MlNetInternals.CreateTrainerInfo(needNormalization: false, wantCaching: false);
+        ArgumentNullException.ThrowIfNull(catalog);
+        options = TrainerOptions.CheckedCopy(options);
+        return new ClosedFormLinearRegressionTrainer(MlNetInternals.GetEnvironment(catalog), options,
+            catalog.Sdca(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName));
     }
 
-    /// <summary>This trainer needs neither normalization nor caching: it reads the data once.</summary>
-    public TrainerInfo Info { get; }
-
-    /// <summary>Adds <c>Score</c> (Single), as ML.NET's regression trainers do.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => _schemaReference.GetOutputSchema(inputSchema);
-
-    /// <summary>Fits the model in one pass over <paramref name="input"/>.</summary>
-    /// <exception cref="ArgumentException">A column is missing or of the wrong type (the message names it).</exception>
-    /// <exception cref="InvalidOperationException">No usable row, or a negative or non-finite example weight.</exception>
-    public RegressionPredictionTransformer<LinearRegressionModelParameters> Fit(IDataView input)
+    private protected override RegressionPredictionTransformer<LinearRegressionModelParameters> Train(TrainingContext context)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var reader = TrainingDataReader.Create(input, _options.LabelColumnName, _options.FeatureColumnName,
-            _options.ExampleWeightColumnName, LabelKind.Regression);
-        using var ch = _env.Start(nameof(ClosedFormLinearRegressionTrainer));
-        var clock = Stopwatch.StartNew();
-
-        var (moments, summary) = Accumulate(_env, reader, _options.NumberOfThreads, _options.ExampleWeightColumnName is not null);
-        ch.Info(MessageSensitivity.None,
-            $"Read {summary.RowsRead} rows in {clock.ElapsedMilliseconds} ms; using {summary.RowsUsed}, skipped {summary.RowsSkippedMissing} with missing or infinite values.");
-        if (summary.RowsSkippedMissing > 0)
-            ch.Warning(MessageSensitivity.None, $"Skipped {summary.RowsSkippedMissing} of {summary.RowsRead} rows with a NaN or infinite label or feature.");
+        var ch = context.Channel;
+        var reader = context.Reader;
+        var (moments, _) = Accumulate(context.Environment, ch, reader, _options.NumberOfThreads);
 
         var solution = LeastSquaresSolver.Solve(moments, _options.L2Regularization);
         if (solution.IsMinimumNorm)
@@ -109,7 +84,7 @@ public sealed class ClosedFormLinearRegressionTrainer
                 $"{solution.Weights.Select(Math.Abs).DefaultIfEmpty(0).Max():G3}, bias {solution.Bias:G3}): feature column " +
                 $"'{_options.FeatureColumnName}' holds values too small or label column '{_options.LabelColumnName}' values too large for it. " +
                 $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{_options.FeatureColumnName}\").");
-        var model = MlNetInternals.CreateLinearRegressionModel(_env, weights, (float)solution.Bias);
+        var model = MlNetInternals.CreateLinearRegressionModel(context.Environment, weights, (float)solution.Bias);
         if (_options.ComputeStatistics)
         {
             var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, _options.L2Regularization);
@@ -117,17 +92,18 @@ public sealed class ClosedFormLinearRegressionTrainer
             if (statistics.UnavailableReason is not null)
                 ch.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
         }
-        ch.Info(MessageSensitivity.None, $"Fitted {reader.FeatureCount} weights in {clock.ElapsedMilliseconds} ms.");
-        return MlNetInternals.CreateRegressionTransformer(_env, model, input.Schema, _options.FeatureColumnName);
+        return MlNetInternals.CreateRegressionTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
     }
 
-    /// <summary>The streaming pass: blocks of rows from the reader into per-thread accumulators, merged at the end.</summary>
-    internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, TrainingDataReader reader,
-        int? threads, bool weighted)
+    /// <summary>
+    /// The streaming pass: blocks of rows from the reader into per-thread accumulators, merged at the end. With
+    /// <paramref name="threads"/> null the pass measures whether a second thread pays; a number fixes the count.
+    /// </summary>
+    internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, IChannel? channel,
+        TrainingDataReader reader, int? threads)
     {
-        // Unless the user fixed the thread count, the reader measures whether handing blocks to a worker pays here.
-        int workers = threads ?? Environment.ProcessorCount;
-        var (states, summary) = reader.ForEachBlockParallel(env, workers,
+        bool weighted = reader.HasWeights;
+        var (states, summary) = ParallelBlockPipeline.Run(reader, env, channel, threads ?? Environment.ProcessorCount,
             () => new NormalEquationAccumulator(reader.FeatureCount),
             (accumulator, block) => accumulator.AddValidatedRows(
                 block.Features.AsSpan(0, block.Count * reader.FeatureCount),
@@ -137,29 +113,5 @@ public sealed class ClosedFormLinearRegressionTrainer
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);
         return (total.ToMoments(), summary);
-    }
-}
-
-/// <summary>Statistics of linear regression models trained in this process.</summary>
-public static class LinearRegressionModelExtensions
-{
-    private static readonly ConditionalWeakTable<LinearRegressionModelParameters, LinearRegressionStatistics> Table = new();
-
-    internal static void Attach(LinearRegressionModelParameters model, LinearRegressionStatistics statistics)
-        => Table.AddOrUpdate(model, statistics);
-
-    /// <summary>
-    /// The training statistics (standard errors, t, p, R², …) of a model fitted by
-    /// <see cref="ClosedFormLinearRegressionTrainer"/> in this process.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The model was loaded from a file or trained by another trainer; use
-    /// <see cref="MlNetExtensionsCatalog.ComputeLinearStatistics"/> to compute them from data.</exception>
-    public static LinearRegressionStatistics GetStatistics(this LinearRegressionModelParameters model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var statistics)) return statistics;
-        throw new InvalidOperationException(
-            "This model carries no training statistics: it was loaded from a file, trained by another trainer, or trained with " +
-            "ComputeStatistics = false. Compute them from data with mlContext.Regression.ComputeLinearStatistics(model, data).");
     }
 }

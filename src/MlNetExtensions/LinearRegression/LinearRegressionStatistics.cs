@@ -1,6 +1,11 @@
 using System.Globalization;
 using System.Text;
 using MathNet.Numerics.Distributions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using MlNetExtensions.Data;
+using MlNetExtensions.Interop;
 using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions;
@@ -147,6 +152,24 @@ public sealed class LinearRegressionStatistics
         }
         return new LinearRegressionStatistics(moments.Count, p, moments.WeightSum, rss, moments.LabelSumOfSquares,
             coefficients, standardErrors, reason);
+    }
+
+    /// <summary>The statistics of any fitted linear regression <paramref name="model"/> on <paramref name="data"/>, in one pass.</summary>
+    internal static LinearRegressionStatistics Compute(object catalog,
+        ISingleFeaturePredictionTransformer<LinearRegressionModelParameters> model, IDataView data, string labelColumnName,
+        string? exampleWeightColumnName, double l2Regularization)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        OptionChecks.NonNegativeFinite(l2Regularization, nameof(l2Regularization));
+        var env = MlNetInternals.GetEnvironment(catalog);
+        var reader = TrainingDataReader.Create(data, labelColumnName, model.FeatureColumnName, exampleWeightColumnName, LabelKind.Regression);
+        var weights = model.Model.Weights;
+        if (weights.Count != reader.FeatureCount)
+            throw new ArgumentOutOfRangeException(nameof(data),
+                $"Schema mismatch for feature column '{model.FeatureColumnName}': the model has {weights.Count} weights, the data {reader.FeatureCount} features.");
+        var (moments, _) = ClosedFormLinearRegressionTrainer.Accumulate(env, null, reader, null);
+        return Compute(moments, weights.Select(w => (double)w).ToArray(), model.Model.Bias, l2Regularization);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MlNetExtensions.Data;
 using MlNetExtensions.LogisticRegression;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 
 namespace MlNetExtensions;
 
@@ -26,14 +26,14 @@ namespace MlNetExtensions;
 /// stops, and warns in <c>MLContext.Log</c>.
 /// </remarks>
 public sealed class BceLogisticRegressionTrainer
-    : ITrainerEstimator<BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>,
+    : TrainerBase<BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>,
         CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>
 {
     /// <summary>Options of <see cref="BceLogisticRegressionTrainer"/>; defaults are in <see cref="Defaults"/>.</summary>
-    public sealed class Options
+    public sealed class Options : TrainerOptions
     {
         /// <summary>The defaults, in one place.</summary>
-        public static class Defaults
+        internal static class Defaults
         {
             /// <summary>No penalty.</summary>
             public const double L2Regularization = 0;
@@ -55,15 +55,6 @@ public sealed class BceLogisticRegressionTrainer
             /// <summary>Statistics are computed (one Hessian pass and an O(d³) inverse after the fit).</summary>
             public const bool ComputeStatistics = true;
         }
-
-        /// <summary>Label column (Boolean, or Single 0/1). Default "Label".</summary>
-        public string LabelColumnName { get; set; } = "Label";
-
-        /// <summary>Feature column (known-size vector of Single). Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = "Features";
-
-        /// <summary>Optional example weight column (Single, finite, ≥ 0). Default none.</summary>
-        public string? ExampleWeightColumnName { get; set; }
 
         /// <summary>L2 penalty λ ≥ 0 in (λ/2)‖θ‖² on the weights (not the bias), added to the mean loss. Default 0.</summary>
         public double L2Regularization { get; set; } = Defaults.L2Regularization;
@@ -99,73 +90,47 @@ public sealed class BceLogisticRegressionTrainer
         /// <summary>Whether to compute deviance, standard errors, z and p-values after the fit. Default true.</summary>
         public bool ComputeStatistics { get; set; } = Defaults.ComputeStatistics;
 
-        /// <summary>Threads for the passes; null uses every core when the data is large enough to gain from it.</summary>
-        public int? NumberOfThreads { get; set; }
+        internal override void Validate()
+        {
+            base.Validate();
+            OptionChecks.NonNegativeFinite(L2Regularization, nameof(L2Regularization));
+            if (!Enum.IsDefined(Optimizer))
+                throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer,
+                    $"{nameof(Optimizer)} must be one of {string.Join(", ", Enum.GetNames<LogisticOptimizer>())}, but is {Optimizer}.");
+            OptionChecks.PositiveFinite(GradientTolerance, nameof(GradientTolerance));
+            OptionChecks.Positive(MaximumNumberOfIterations, nameof(MaximumNumberOfIterations));
+            if (LearningRate is { } rate) OptionChecks.PositiveFinite(rate, nameof(LearningRate));
+            if (BatchSize is { } batch) OptionChecks.Positive(batch, nameof(BatchSize));
+            OptionChecks.Positive(HistorySize, nameof(HistorySize));
+        }
     }
 
     /// <summary>σ(±30) is within 1e-13 of 1 or 0: beyond it a fitted probability carries no information (R's glm warns alike).</summary>
     private const double SaturatedScore = 30;
 
-    private readonly IHostEnvironment _env;
     private readonly Options _options;
-    private readonly IEstimator<ITransformer> _schemaReference;
 
-    internal BceLogisticRegressionTrainer(IHostEnvironment env, Options options, IEstimator<ITransformer> schemaReference)
+    private BceLogisticRegressionTrainer(IHostEnvironment env, Options options, IEstimator<ITransformer> schemaReference)
+        : base(env, nameof(BceLogisticRegressionTrainer), options, LabelKind.Binary, schemaReference,
+            needNormalization: false)
+        => _options = (Options)BaseOptions;
+
+    /// <summary>The trainer for <paramref name="catalog"/>'s environment; its output shape is LbfgsLogisticRegression's for the
+    /// same columns (SchemaShape columns cannot be built publicly).</summary>
+    internal static BceLogisticRegressionTrainer Create(BinaryClassificationCatalog.BinaryClassificationTrainers catalog, Options options)
     {
-        Validate(options);
-        _env = env;
-        _options = options;
-        _schemaReference = schemaReference;
-        Info = MlNetInternals.CreateTrainerInfo(needNormalization: false, wantCaching: false);
+        ArgumentNullException.ThrowIfNull(catalog);
+        options = TrainerOptions.CheckedCopy(options);
+        return new BceLogisticRegressionTrainer(MlNetInternals.GetEnvironment(catalog), options,
+            catalog.LbfgsLogisticRegression(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName));
     }
 
-    /// <summary>Checks every option; the exception names the option and the value it got.</summary>
-    internal static void Validate(Options options)
+    private protected override BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
+        TrainingContext context)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        OptionChecks.ColumnName(options.LabelColumnName, nameof(Options.LabelColumnName));
-        OptionChecks.ColumnName(options.FeatureColumnName, nameof(Options.FeatureColumnName));
-        if (options.ExampleWeightColumnName is not null)
-            OptionChecks.ColumnName(options.ExampleWeightColumnName, nameof(Options.ExampleWeightColumnName));
-        OptionChecks.NonNegativeFinite(options.L2Regularization, nameof(Options.L2Regularization));
-        if (!Enum.IsDefined(options.Optimizer))
-            throw new ArgumentOutOfRangeException(nameof(Options.Optimizer), options.Optimizer,
-                $"{nameof(Options.Optimizer)} must be one of {string.Join(", ", Enum.GetNames<LogisticOptimizer>())}, but is {options.Optimizer}.");
-        OptionChecks.PositiveFinite(options.GradientTolerance, nameof(Options.GradientTolerance));
-        OptionChecks.Positive(options.MaximumNumberOfIterations, nameof(Options.MaximumNumberOfIterations));
-        if (options.LearningRate is { } rate) OptionChecks.PositiveFinite(rate, nameof(Options.LearningRate));
-        if (options.BatchSize is { } batch) OptionChecks.Positive(batch, nameof(Options.BatchSize));
-        OptionChecks.Positive(options.HistorySize, nameof(Options.HistorySize));
-        if (options.NumberOfThreads is { } threads) OptionChecks.Positive(threads, nameof(Options.NumberOfThreads));
-    }
-
-    /// <summary>This trainer needs neither normalization nor caching: it reads the data once into memory.</summary>
-    public TrainerInfo Info { get; }
-
-    /// <summary>Adds <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c>, as ML.NET's calibrated binary trainers do.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of a type ML.NET's binary trainers reject.</exception>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-        => BinaryLabelSchema.GetOutputSchema(_schemaReference, inputSchema, _options.LabelColumnName);
-
-    /// <summary>Fits the model on <paramref name="input"/>.</summary>
-    /// <exception cref="ArgumentException">A column is missing or of the wrong type (the message names it).</exception>
-    /// <exception cref="InvalidOperationException">No usable row; a label other than 0/1; a single class; a negative or
-    /// non-finite example weight, or all weights zero; gradient descent diverging with the given learning rate.</exception>
-    /// <exception cref="OperationCanceledException">The context's execution was cancelled.</exception>
-    public BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Fit(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var reader = TrainingDataReader.Create(input, _options.LabelColumnName, _options.FeatureColumnName,
-            _options.ExampleWeightColumnName, LabelKind.Binary);
-        using var ch = _env.Start(nameof(BceLogisticRegressionTrainer));
-        var clock = Stopwatch.StartNew();
-
-        var data = reader.ReadAll(_env);
-        var summary = data.Summary;
-        ch.Info(MessageSensitivity.None,
-            $"Read {summary.RowsRead} rows in {clock.ElapsedMilliseconds} ms; using {summary.RowsUsed}, skipped {summary.RowsSkippedMissing} with missing or infinite values.");
-        if (summary.RowsSkippedMissing > 0)
-            ch.Warning(MessageSensitivity.None, $"Skipped {summary.RowsSkippedMissing} of {summary.RowsRead} rows with a NaN or infinite label or feature.");
+        var ch = context.Channel;
+        var clock = context.Clock;
+        var data = context.ReadAll();
 
         bool weighted = _options.ExampleWeightColumnName is not null;
         int n = data.Count, d = data.FeatureCount;
@@ -195,7 +160,7 @@ public sealed class BceLogisticRegressionTrainer
             for (int i = 0; i < n; i++) batchWeightSums[i / batch] += weights?[i] ?? 1.0;
         }
 
-        int threads = _options.NumberOfThreads ?? Environment.ProcessorCount;
+        int threads = context.MaximumThreads;
         var objective = new LogisticObjective(features, labels, weights, n, d, weightSum, _options.L2Regularization, threads);
         var start = new double[d + 1];
         double pBar = positiveWeight / weightSum;
@@ -203,7 +168,7 @@ public sealed class BceLogisticRegressionTrainer
         var settings = new OptimizerSettings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate,
             _options.BatchSize, _options.HistorySize, _options.Seed, batchWeightSums);
 
-        var result = LogisticOptimizers.Minimize(_options.Optimizer, objective, start, settings, _env, ch);
+        var result = LogisticOptimizers.Minimize(_options.Optimizer, objective, start, settings, context.Environment, ch);
         double weightNorm = Math.Sqrt(result.Parameters.Take(d).Sum(v => v * v));
         ReportStop(ch, result, weightNorm);
         ch.Info(MessageSensitivity.None,
@@ -234,17 +199,17 @@ public sealed class BceLogisticRegressionTrainer
             statistics = LogisticRegressionStatistics.Compute(positiveRows, weightSum, positiveWeight, lossSum, result.Parameters,
                 hessian, reason);
             if (statistics.StandardErrors is { } se)
-                mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(_env, positiveRows, d + 1, (float)statistics.Deviance,
+                mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(context.Environment, positiveRows, d + 1, (float)statistics.Deviance,
                     (float)statistics.NullDeviance, se.Select(v => (float)v).ToArray(), weightsFloat, biasFloat);
             else
                 ch.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
         }
 
-        var model = MlNetInternals.CreateCalibratedLinearBinaryModel(_env, weightsFloat, biasFloat, mlnetStatistics);
+        var model = MlNetInternals.CreateCalibratedLinearBinaryModel(context.Environment, weightsFloat, biasFloat, mlnetStatistics);
         var report = new LogisticRegressionTrainingReport(_options.Optimizer, result.Iterations, result.Reason == StopReason.Converged,
             result.Reason == StopReason.Separable, result.Objective, result.GradientNorm, result.ObjectiveHistory, clock.Elapsed);
         LogisticRegressionModelExtensions.Attach(model.SubModel, report, statistics);
-        return MlNetInternals.CreateBinaryTransformer(_env, model, input.Schema, _options.FeatureColumnName);
+        return MlNetInternals.CreateBinaryTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
     }
 
     private void ReportStop(IChannel ch, OptimizationResult result, double weightNorm)

@@ -1,6 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 using Microsoft.ML.Runtime;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 
 namespace MlNetExtensions.LogisticRegression;
 

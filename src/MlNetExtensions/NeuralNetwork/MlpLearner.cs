@@ -3,7 +3,7 @@ using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
 using MlNetExtensions.NeuralNetwork.Losses;
 using MlNetExtensions.NeuralNetwork.Optimizers;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 
 namespace MlNetExtensions.NeuralNetwork;
 
@@ -53,7 +53,7 @@ internal static class MlpLearner
             first = new HalfBatch(network, loss, outputUnits, (batch + 1) / 2, batchX, batchY, batchW);
             second = new HalfBatch(network, loss, outputUnits, (batch + 1) / 2, batchX, batchY, batchW);
             runFirst = first.Run;
-            if ((options.NumberOfThreads ?? Environment.ProcessorCount) >= 2) worker = new HalfBatchWorker(second.Run);
+            if (options.MaximumThreads >= 2) worker = new HalfBatchWorker(second.Run);
         }
         var order = Enumerable.Range(0, n).ToArray();
         float lambda = (float)options.L2Regularization;

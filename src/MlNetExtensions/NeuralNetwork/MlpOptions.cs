@@ -1,3 +1,4 @@
+using MlNetExtensions.Data;
 namespace MlNetExtensions;
 
 /// <summary>
@@ -9,10 +10,10 @@ namespace MlNetExtensions;
 /// The objective is the weighted mean loss over the batch plus (λ/2)‖W‖² over the weights (not the biases).
 /// scikit-learn divides its penalty by the batch size, so its <c>alpha</c> equals λ × batch size.
 /// </remarks>
-public sealed class MlpOptions
+public sealed class MlpOptions : TrainerOptions
 {
     /// <summary>The defaults, in one place.</summary>
-    public static class Defaults
+    internal static class Defaults
     {
         /// <summary>Width of the single hidden layer used when <see cref="HiddenLayerSizes"/> is null.</summary>
         public const int HiddenLayerSize = 32;
@@ -26,6 +27,8 @@ public sealed class MlpOptions
         public const double LearningRate = 1e-3;
         /// <summary>Momentum coefficient for <see cref="MlpOptimizer.Momentum"/>, as scikit-learn.</summary>
         public const double Momentum = 0.9;
+        /// <summary>Nesterov's accelerated gradient with momentum, as scikit-learn's <c>nesterovs_momentum</c>.</summary>
+        public const bool Nesterov = true;
         /// <summary>Adam's first-moment decay.</summary>
         public const double Beta1 = 0.9;
         /// <summary>Adam's second-moment decay.</summary>
@@ -34,8 +37,10 @@ public sealed class MlpOptions
         public const double Epsilon = 1e-8;
         /// <summary>Upper bound of the default batch size min(200, n).</summary>
         public const int BatchSize = 200;
-        /// <summary>Passes over the training data.</summary>
+        /// <summary>Passes over the training data, as scikit-learn's <c>max_iter</c>.</summary>
         public const int NumberOfEpochs = 200;
+        /// <summary>Shuffle the rows before every epoch, as scikit-learn.</summary>
+        public const bool Shuffle = true;
         /// <summary>L2 penalty λ on the weights.</summary>
         public const double L2Regularization = 1e-4;
         /// <summary>Fraction of rows held out for early stopping, as scikit-learn.</summary>
@@ -45,15 +50,6 @@ public sealed class MlpOptions
         /// <summary>Smallest decrease of the validation loss that counts as an improvement, as scikit-learn's <c>tol</c>.</summary>
         public const double Tolerance = 1e-4;
     }
-
-    /// <summary>Label column: Single for regression; Boolean or Single 0/1 for binary; a key for multiclass. Default "Label".</summary>
-    public string LabelColumnName { get; set; } = "Label";
-
-    /// <summary>Feature column (known-size vector of Single). Default "Features".</summary>
-    public string FeatureColumnName { get; set; } = "Features";
-
-    /// <summary>Optional example weight column (Single, finite, ≥ 0). Default none.</summary>
-    public string? ExampleWeightColumnName { get; set; }
 
     /// <summary>
     /// Widths of the hidden layers, input side first. Null means one hidden layer of 32 units; an empty array means no
@@ -77,7 +73,7 @@ public sealed class MlpOptions
     public double Momentum { get; set; } = Defaults.Momentum;
 
     /// <summary>Use Nesterov's accelerated gradient with <see cref="MlpOptimizer.Momentum"/>. Default true, as scikit-learn.</summary>
-    public bool Nesterov { get; set; } = true;
+    public bool Nesterov { get; set; } = Defaults.Nesterov;
 
     /// <summary>Adam's first-moment decay β1 in [0, 1). Default 0.9.</summary>
     public double Beta1 { get; set; } = Defaults.Beta1;
@@ -101,7 +97,7 @@ public sealed class MlpOptions
     public int? Seed { get; set; }
 
     /// <summary>Shuffle the training rows before each epoch. Default true.</summary>
-    public bool Shuffle { get; set; } = true;
+    public bool Shuffle { get; set; } = Defaults.Shuffle;
 
     /// <summary>
     /// Hold out <see cref="ValidationFraction"/> of the rows, stop when their loss has not improved by
@@ -118,15 +114,45 @@ public sealed class MlpOptions
     /// <summary>Smallest decrease of the validation loss that counts as an improvement (finite, ≥ 0). Default 1e-4.</summary>
     public double Tolerance { get; set; } = Defaults.Tolerance;
 
-    /// <summary>
-    /// Threads for training (&gt; 0; at most 2 are used: batches of 128 rows or more are split in two halves). Null uses
-    /// two when the machine has two cores. The result does not depend on it: the halves are computed and summed the
-    /// same way on one thread or two.
-    /// </summary>
-    public int? NumberOfThreads { get; set; }
-
     /// <summary>Optional callback told after every epoch (on the training thread). Default none.</summary>
     public IProgress<MlpEpochProgress>? Progress { get; set; }
+
+    internal override void Validate()
+    {
+        base.Validate();
+        if (HiddenLayerSizes is { } sizes)
+            for (int i = 0; i < sizes.Length; i++)
+                if (sizes[i] <= 0)
+                    throw new ArgumentOutOfRangeException(nameof(HiddenLayerSizes), sizes[i],
+                        $"HiddenLayerSizes[{i}] must be > 0 (an empty layer cannot pass anything on), but is {sizes[i]}. " +
+                        "Pass an empty array for a network without hidden layers.");
+        if (!Enum.IsDefined(Activation))
+            throw new ArgumentOutOfRangeException(nameof(Activation), Activation, $"Activation {Activation} is not an MlpActivation.");
+        if (!Enum.IsDefined(Optimizer))
+            throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, $"Optimizer {Optimizer} is not an MlpOptimizer.");
+        OptionChecks.NonNegativeFinite(LeakyReluSlope, nameof(LeakyReluSlope));
+        OptionChecks.PositiveFinite(LearningRate, nameof(LearningRate));
+        OptionChecks.InHalfOpenUnitInterval(Momentum, nameof(Momentum));
+        OptionChecks.InHalfOpenUnitInterval(Beta1, nameof(Beta1));
+        OptionChecks.InHalfOpenUnitInterval(Beta2, nameof(Beta2));
+        OptionChecks.PositiveFinite(Epsilon, nameof(Epsilon));
+        if (BatchSize is { } batch) OptionChecks.Positive(batch, nameof(BatchSize));
+        OptionChecks.Positive(NumberOfEpochs, nameof(NumberOfEpochs));
+        OptionChecks.NonNegativeFinite(L2Regularization, nameof(L2Regularization));
+        if (EarlyStopping)
+        {
+            OptionChecks.InOpenUnitInterval(ValidationFraction, nameof(ValidationFraction));
+            OptionChecks.Positive(Patience, nameof(Patience));
+            OptionChecks.NonNegativeFinite(Tolerance, nameof(Tolerance));
+        }
+    }
+
+    internal override TrainerOptions Copy()
+    {
+        var copy = (MlpOptions)base.Copy();
+        copy.HiddenLayerSizes = (int[]?)HiddenLayerSizes?.Clone();
+        return copy;
+    }
 }
 
 /// <summary>What one epoch of MLP training achieved, reported through <see cref="MlpOptions.Progress"/>.</summary>

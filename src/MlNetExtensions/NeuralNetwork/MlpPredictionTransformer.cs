@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
 using MlNetExtensions.NeuralNetwork;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 
 namespace MlNetExtensions;
 
@@ -57,27 +57,29 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
     public bool IsRowToRowMapper => true;
 
     /// <summary>The input schema with the prediction columns added.</summary>
-    /// <exception cref="ArgumentException">The feature column is missing or of another width than in training.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or of another width than in training.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        CheckInput(inputSchema);
+        CheckInput(inputSchema, transforming: false);
         return _scorer.GetOutputSchema(inputSchema);
     }
 
     /// <summary>The row-to-row mapper (used by <c>PredictionEngine</c>).</summary>
-    /// <exception cref="ArgumentException">The feature column is missing or of another width than in training.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The feature column is missing.</exception>
+    /// <exception cref="InvalidOperationException">The feature column has another width than in training.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        CheckInput(inputSchema);
+        CheckInput(inputSchema, transforming: true);
         return _scorer.GetRowToRowMapper(inputSchema);
     }
 
     /// <summary>Adds the prediction columns (lazily, as ML.NET transformers do).</summary>
-    /// <exception cref="ArgumentException">The feature column is missing or of another width than in training.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The feature column is missing.</exception>
+    /// <exception cref="InvalidOperationException">The feature column has another width than in training.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        CheckInput(input.Schema);
+        CheckInput(input.Schema, transforming: true);
         return _scorer.Transform(input);
     }
 
@@ -92,10 +94,10 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
     void ICanSaveModel.Save(ModelSaveContext ctx)
         => MlpSavedModelBuilder.Save(ctx, Model.Network, FeatureColumnName, _hiddenColumnName, _outputLayer, _dropHidden);
 
-    private void CheckInput(DataViewSchema schema)
+    private void CheckInput(DataViewSchema schema, bool transforming)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        TrainingDataReader.CheckFeatureColumn(schema, FeatureColumnName, Model.Network.InputCount);
+        ColumnChecks.FeatureColumnForModel(schema, FeatureColumnName, Model.Network.InputCount, transforming);
     }
 
     /// <summary>Assembles the in-process scorer: hidden-layer mapping → ML.NET output layer → drop the hidden column.</summary>

@@ -20,6 +20,13 @@ public class ClosedFormLinearRegressionBadInputTests
         Enumerable.Range(0, n).Select(i => (float)(2 * i + 1)).ToArray(),
         Enumerable.Range(0, n).Select(_ => 1f).ToArray());
 
+    /// <summary>ML.NET's contract for schema problems: ArgumentOutOfRangeException naming the schema parameter.</summary>
+    private static void SchemaFails(Action action, string fragment, string? more = null, string? hint = null, string parameter = "inputSchema")
+    {
+        var e = Fails<ArgumentOutOfRangeException>(action, new[] { fragment, more, hint }.OfType<string>().ToArray());
+        Assert.Equal(parameter, e.ParamName);
+    }
+
     private static TException Fails<TException>(Action action, params string[] fragments) where TException : Exception
     {
         var e = Assert.Throws<TException>(action);
@@ -28,22 +35,22 @@ public class ClosedFormLinearRegressionBadInputTests
     }
 
     [Theory]
-    [InlineData("Features", "Nope", "feature column 'Nope' was not found")]
-    [InlineData("Nope", "Features", "label column 'Nope' was not found")]
+    [InlineData("Features", "Nope", "Could not find feature column 'Nope'")]
+    [InlineData("Nope", "Features", "Could not find label column 'Nope'")]
     public void Fit_MissingColumn_NamesIt(string label, string features, string message)
-        => Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression(label == "Features" ? "Label" : label, features).Fit(Good()), message);
+        => SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression(label == "Features" ? "Label" : label, features).Fit(Good()), message);
 
     [Fact]
     public void Fit_MissingWeightColumn_NamesIt()
-        => Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression(exampleWeightColumnName: "W").Fit(Good()),
-            "example weight column 'W' was not found");
+        => SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression(exampleWeightColumnName: "W").Fit(Good()),
+            "Could not find weight column 'W'");
 
     [Fact]
     public void Fit_ScalarFeatureColumn_SuggestsConcatenate()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new Typed<float, float> { Features = 1, Label = 2 } });
-        Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data),
-            "'Features'", "known-size vector of Single", "Single", "Concatenate");
+        SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data),
+            "feature column 'Features'", "expected known-size vector of Single, got Single", "Concatenate");
     }
 
     [Fact]
@@ -52,21 +59,21 @@ public class ClosedFormLinearRegressionBadInputTests
         var schema = SchemaDefinition.Create(typeof(Typed<double[], float>));
         schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Double, 2);
         var data = _ml.Data.LoadFromEnumerable(new[] { new Typed<double[], float> { Features = [1, 2], Label = 1 } }, schema);
-        Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "'Features'", "Double", "ConvertType");
+        SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "'Features'", "Double", "ConvertType");
     }
 
     [Fact]
     public void Fit_VariableSizeVectorFeatures_SaysVariableSize()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new Typed<float[], float> { Features = [1, 2], Label = 1 } });
-        Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "'Features'", "variable-size");
+        SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "'Features'", "variable-size");
     }
 
     [Fact]
     public void Fit_StringFeatures_NamesType()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new Typed<string, float> { Features = "a", Label = 1 } });
-        Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "'Features'", "String");
+        SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "'Features'", "String");
     }
 
     [Fact]
@@ -75,7 +82,7 @@ public class ClosedFormLinearRegressionBadInputTests
         var schema = SchemaDefinition.Create(typeof(Typed<float[], bool>));
         schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1);
         var data = _ml.Data.LoadFromEnumerable(new[] { new Typed<float[], bool> { Features = [1], Label = true } }, schema);
-        Fails<ArgumentException>(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "Label column 'Label'", "Single", "Boolean");
+        SchemaFails(() => _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data), "label column 'Label': expected Single, got Boolean", parameter: "labelCol");
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public class ClosedFormLinearRegressionConcurrencyTests
     {
         var ml = new MLContext(seed: 0);
         var trainer = ml.Regression.Trainers.ClosedFormLinearRegression();
-        MlNetExtensions.Persistence.MlNetInternals.CancelExecution(ml);
+        MlNetExtensions.Interop.MlNetInternals.CancelExecution(ml);
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(TestData.Load(ml, "diabetes.csv")));
     }
 }

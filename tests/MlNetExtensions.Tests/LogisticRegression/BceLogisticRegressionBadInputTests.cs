@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 using MlNetExtensions.Tests.Support;
 
 namespace MlNetExtensions.Tests.LogisticRegression;
@@ -25,15 +25,17 @@ public class BceLogisticRegressionBadInputTests
     public void Fit_MissingColumn_ThrowsNamingIt(string features, string label, string? weight, string expected)
     {
         var trainer = _ml.BinaryClassification.Trainers.BceLogisticRegression(label, features, weight);
-        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(Good()));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(Good()));
+        Assert.Contains("Could not find", e.Message);
         Assert.Contains(expected, e.Message);
+        Assert.Equal("inputSchema", e.ParamName);
     }
 
     [Fact]
     public void Fit_ScalarFeatureColumn_ThrowsNamingColumnAndExpectedType()
     {
         var data = _ml.Data.LoadFromEnumerable([new ScalarRow { X = 1, Label = 1 }, new ScalarRow { X = 0, Label = 0 }]);
-        var e = Assert.Throws<ArgumentException>(() => _ml.BinaryClassification.Trainers.BceLogisticRegression(featureColumnName: "X").Fit(data));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.BinaryClassification.Trainers.BceLogisticRegression(featureColumnName: "X").Fit(data));
         Assert.Contains("'X'", e.Message);
         Assert.Contains("known-size vector of Single", e.Message);
     }
@@ -42,7 +44,7 @@ public class BceLogisticRegressionBadInputTests
     public void Fit_VariableSizeFeatureVector_ThrowsNamingColumn()
     {
         var data = _ml.Data.LoadFromEnumerable([new TestData.Row { Features = [1f, 2f], Label = 1 }, new TestData.Row { Features = [0f, 1f], Label = 0 }]);
-        var e = Assert.Throws<ArgumentException>(() => _ml.BinaryClassification.Trainers.BceLogisticRegression().Fit(data));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.BinaryClassification.Trainers.BceLogisticRegression().Fit(data));
         Assert.Contains("'Features'", e.Message);
         Assert.Contains("variable-size", e.Message);
     }
@@ -52,9 +54,10 @@ public class BceLogisticRegressionBadInputTests
     {
         var data = _ml.Data.LoadFromEnumerable([new TextLabelRow { Features = [1f], Label = "yes" }, new TextLabelRow { Features = [0f], Label = "no" }],
             TextLabelSchema());
-        var e = Assert.Throws<ArgumentException>(() => _ml.BinaryClassification.Trainers.BceLogisticRegression().Fit(data));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.BinaryClassification.Trainers.BceLogisticRegression().Fit(data));
         Assert.Contains("'Label'", e.Message);
-        Assert.Contains("Boolean or Single", e.Message);
+        Assert.Contains("expected Boolean or Single (0/1), got String", e.Message);
+        Assert.Equal("labelCol", e.ParamName);
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public class MlpBadInputTests
     public void Fit_MulticlassLabelNotAKey_ThrowsSuggestingMapValueToKey()
     {
         var data = TestData.Load(_ml, "iris.csv");
-        var e = Assert.Throws<ArgumentException>(() => _ml.MulticlassClassification.Trainers.Mlp(numberOfEpochs: 1).Fit(data));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.Mlp(numberOfEpochs: 1).Fit(data));
         AssertNames(e, "'Label'", "key", "MapValueToKey");
     }
 
@@ -113,17 +113,17 @@ public class MlpBadInputTests
     public void Fit_RegressionLabelOfWrongType_ThrowsNamingIt()
     {
         var data = MlpData.Xor(_ml);
-        var e = Assert.Throws<ArgumentException>(() => _ml.Regression.Trainers.Mlp(numberOfEpochs: 1).Fit(data));
-        AssertNames(e, "'Label'", "Single", "Boolean");
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(numberOfEpochs: 1).Fit(data));
+        AssertNames(e, "'Label'", "expected Single, got Boolean");
     }
 
     [Fact]
     public void Fit_MissingOrScalarFeatureColumn_ThrowsNamingIt()
     {
         var data = TestData.Load(_ml, "diabetes.csv");
-        var missing = Assert.Throws<ArgumentException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: "Pixels").Fit(data));
-        AssertNames(missing, "'Pixels'", "not found");
-        var scalar = Assert.Throws<ArgumentException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: "Label").Fit(data));
+        var missing = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: "Pixels").Fit(data));
+        AssertNames(missing, "Could not find feature column 'Pixels'");
+        var scalar = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: "Label").Fit(data));
         AssertNames(scalar, "'Label'", "known-size vector");
     }
 

@@ -1,4 +1,4 @@
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 
 namespace MlNetExtensions.Tests.NeuralNetwork;
 

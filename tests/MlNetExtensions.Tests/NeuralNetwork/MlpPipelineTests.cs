@@ -87,13 +87,17 @@ public class MlpPipelineTests
     }
 
     [Fact]
-    public void Transform_FeatureWidthDiffersFromTraining_ThrowsNamingTheColumn()
+    public void Transform_FeatureWidthDiffersFromTraining_ThrowsAsMlNetsTransformersDo()
     {
         var model = _ml.Regression.Trainers.Mlp(Options(1)).Fit(MlpData.Diabetes(_ml));
         var other = TestData.FromRows(_ml, [[1f, 2f, 3f]], [1f]);
-        var e = Assert.Throws<ArgumentException>(() => model.Transform(other));
+        // ML.NET's prediction transformers: InvalidOperationException from Transform, ArgumentOutOfRangeException from GetOutputSchema.
+        var e = Assert.Throws<InvalidOperationException>(() => model.Transform(other));
         Assert.Contains("'Features'", e.Message);
-        Assert.Contains("10", e.Message);
+        Assert.Contains("expected Vector<Single, 10>", e.Message);
+        var schema = Assert.Throws<ArgumentOutOfRangeException>(() => model.GetOutputSchema(other.Schema));
+        Assert.Equal("inputSchema", schema.ParamName);
+        Assert.Throws<InvalidOperationException>(() => model.GetRowToRowMapper(other.Schema));
     }
 
     public sealed class Row10

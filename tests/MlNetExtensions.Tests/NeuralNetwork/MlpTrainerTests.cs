@@ -268,7 +268,7 @@ public class MlpTrainerTests
         var trainer = ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
             NumberOfEpochs = 1000, BatchSize = 1, Seed = 1,
-            Progress = new SyncProgress(p => { if (p.Epoch == 2) MlNetExtensions.Persistence.MlNetInternals.CancelExecution(ml); }),
+            Progress = new SyncProgress(p => { if (p.Epoch == 2) MlNetExtensions.Interop.MlNetInternals.CancelExecution(ml); }),
         });
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(data));
     }

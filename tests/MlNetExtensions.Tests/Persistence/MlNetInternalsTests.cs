@@ -1,5 +1,5 @@
 using Microsoft.ML;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 
 namespace MlNetExtensions.Tests.Persistence;
 

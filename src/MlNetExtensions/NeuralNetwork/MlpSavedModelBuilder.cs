@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using MlNetExtensions.NeuralNetwork;
 using MlNetExtensions.NeuralNetwork.Onnx;
 
-namespace MlNetExtensions.Persistence;
+namespace MlNetExtensions.NeuralNetwork;
 
 /// <summary>
 /// Writes an MLP as a model made only of ML.NET's own transformers, so that the zip loads in a program that references

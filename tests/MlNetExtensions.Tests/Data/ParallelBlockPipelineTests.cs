@@ -1,18 +1,18 @@
 using Microsoft.ML;
 using MlNetExtensions.Data;
-using MlNetExtensions.Persistence;
+using MlNetExtensions.Interop;
 using MlNetExtensions.Tests.Support;
 
 namespace MlNetExtensions.Tests.Data;
 
-public class TrainingDataReaderTests
+public class ParallelBlockPipelineTests
 {
     [Theory]
     [InlineData(false, 1)]
     [InlineData(true, 1)]
     [InlineData(true, 100)]
     [InlineData(true, 1_000_000)]
-    public void ForEachBlockParallel_EveryRowReachesExactlyOneState(bool adaptive, long probeRows)
+    public void Run_EveryRowReachesExactlyOneState(bool adaptive, long probeRows)
     {
         var ml = new MLContext(seed: 0);
         int n = 5_000;
@@ -21,7 +21,7 @@ public class TrainingDataReaderTests
         var reader = TrainingDataReader.Create(TestData.FromRows(ml, x, y), "Label", "Features", null, LabelKind.Regression);
         var env = MlNetInternals.GetEnvironment(ml.Regression.Trainers);
 
-        var (states, summary) = reader.ForEachBlockParallel(env, workers: 3, () => new List<float>(),
+        var (states, summary) = ParallelBlockPipeline.Run(reader, env, channel: null, workers: 3, () => new List<float>(),
             (seen, block) => seen.AddRange(block.Labels.AsSpan(0, block.Count).ToArray()), adaptive, probeRows, blockRows: 64);
 
         Assert.Equal(n, summary.RowsUsed);

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MlNetExtensions.Data;
+namespace MlNetExtensions.Interop;
 
 /// <summary>
 /// Output schemas for binary trainers that read a Single 0/1 label as well as a Boolean one. ML.NET's binary trainers,

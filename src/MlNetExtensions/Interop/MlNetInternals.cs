@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 
-namespace MlNetExtensions.Persistence;
+namespace MlNetExtensions.Interop;
 
 /// <summary>
 /// The one bridge to ML.NET internals. ML.NET 5.0.1 builds its model objects through internal

@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+using Microsoft.ML.Trainers;
+
+namespace MlNetExtensions;
+
+/// <summary>Statistics of linear regression models trained in this process.</summary>
+public static class LinearRegressionModelExtensions
+{
+    private static readonly ConditionalWeakTable<LinearRegressionModelParameters, LinearRegressionStatistics> Table = new();
+
+    internal static void Attach(LinearRegressionModelParameters model, LinearRegressionStatistics statistics)
+        => Table.AddOrUpdate(model, statistics);
+
+    /// <summary>
+    /// The training statistics (standard errors, t, p, R², …) of a model fitted by
+    /// <see cref="ClosedFormLinearRegressionTrainer"/> in this process.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model was loaded from a file or trained by another trainer; use
+    /// <see cref="MlNetExtensionsCatalog.ComputeLinearStatistics"/> to compute them from data.</exception>
+    public static LinearRegressionStatistics GetStatistics(this LinearRegressionModelParameters model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (Table.TryGetValue(model, out var statistics)) return statistics;
+        throw new InvalidOperationException(
+            "This model carries no training statistics: it was loaded from a file, trained by another trainer, or trained with " +
+            "ComputeStatistics = false. Compute them from data with mlContext.Regression.ComputeLinearStatistics(model, data).");
+    }
+}
