@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
+using MlNetExtensions.NeuralNetwork.Heads;
 using MlNetExtensions.NeuralNetwork.Losses;
 using MlNetExtensions.NeuralNetwork.Optimizers;
 using MlNetExtensions.Interop;
@@ -26,7 +27,7 @@ internal static class MlpLearner
     /// <summary>Below this many rows a batch is not split: the halves' hand-over would cost more than it saves.</summary>
     internal const int SplitMinimumRows = 128;
 
-    public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTask task, int outputUnits,
+    public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTaskHead head, int outputUnits,
         MlpOptions options, int seed)
     {
         int d = data.FeatureCount;
@@ -38,7 +39,7 @@ internal static class MlpLearner
         var (train, validation) = Split(data, options, random);
         int n = train.Count;
         int batch = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
-        var loss = OutputLoss.Create(task);
+        var loss = head.Loss;
         var optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
         var workspace = new MlpWorkspace(network, batch);
         var gradient = new float[network.Parameters.Length];
@@ -64,7 +65,7 @@ internal static class MlpLearner
                 "at least one training row needs a positive weight (use a smaller ValidationFraction or more data).");
 
         channel.Info(MessageSensitivity.None,
-            $"MLP {string.Join("-", sizes)} ({options.Activation}, {task}): {network.Parameters.Length} parameters, {n} training rows" +
+            $"MLP {string.Join("-", sizes)} ({options.Activation}, {head.Task}): {network.Parameters.Length} parameters, {n} training rows" +
             (validation is null ? "" : $", {validation.Count} validation rows") + $", batch {batch}, {options.Optimizer}, learning rate {options.LearningRate}.");
 
         var trainingLoss = new List<double>();

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
 using MlNetExtensions.NeuralNetwork;
+using MlNetExtensions.NeuralNetwork.Heads;
 using MlNetExtensions.Interop;
 
 namespace MlNetExtensions;
@@ -131,25 +132,13 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
         var weights = layer.Weights((ReadOnlySpan<float>)network.Parameters);
         var biases = layer.Biases(network.Parameters);
         int h = layer.Inputs, k = layer.Outputs;
-        float[] Column(ReadOnlySpan<float> w, int unit)
+        var perUnit = new float[k][];
+        for (int unit = 0; unit < k; unit++)
         {
-            var column = new float[h];
-            for (int i = 0; i < h; i++) column[i] = w[i * k + unit];
-            return column;
+            perUnit[unit] = new float[h];
+            for (int i = 0; i < h; i++) perUnit[unit][i] = weights[i * k + unit];
         }
-        switch (model.Task)
-        {
-            case MlpTask.Regression:
-                return MlNetInternals.CreateRegressionTransformer(env,
-                    MlNetInternals.CreateLinearRegressionModel(env, Column(weights, 0), biases[0]), schema, inputColumnName);
-            case MlpTask.BinaryClassification:
-                return MlNetInternals.CreateBinaryTransformer(env,
-                    MlNetInternals.CreateCalibratedLinearBinaryModel(env, Column(weights, 0), biases[0], null), schema, inputColumnName);
-            default:
-                var rows = new float[k][];
-                for (int c = 0; c < k; c++) rows[c] = Column(weights, c);
-                var maxEnt = MlNetInternals.CreateMaximumEntropyModel(env, rows, biases.ToArray(), h, model.ClassNames?.ToArray());
-                return MlNetInternals.CreateMulticlassTransformer(env, maxEnt, schema, inputColumnName, labelColumnName);
-        }
+        return MlpTaskHead.For(model.Task).CreateOutputLayer(env, perUnit, biases.ToArray(), schema, inputColumnName, labelColumnName,
+            model.ClassNames);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
 using MlNetExtensions.Interop;
 using MlNetExtensions.NeuralNetwork;
+using MlNetExtensions.NeuralNetwork.Heads;
 
 namespace MlNetExtensions;
 
@@ -25,7 +26,7 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
     private readonly MlpOptions _options;
 
     private MlpTrainer(IHostEnvironment env, MlpTask task, MlpOptions options, IEstimator<ITransformer> schemaReference)
-        : base(env, nameof(MlpTrainer), options, LabelKindOf(task), schemaReference, needNormalization: true)
+        : base(env, nameof(MlpTrainer), options, MlpTaskHead.For(task).LabelKind, schemaReference, needNormalization: true)
     {
         Task = task;
         _options = (MlpOptions)BaseOptions;
@@ -51,18 +52,10 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
         int seed = _options.Seed ?? host.Rand.Next();
         var data = context.ReadAll();
         var reader = context.Reader;
-        int outputs = Task == MlpTask.MulticlassClassification ? reader.ClassCount : 1;
-        var result = MlpLearner.Train(context.Environment, context.Channel, data, Task, outputs, _options, seed);
+        var head = MlpTaskHead.For(Task);
+        var result = MlpLearner.Train(context.Environment, context.Channel, data, head, head.OutputUnits(reader.ClassCount), _options, seed);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
             reader.GetClassNames());
         return MlpPredictionTransformer.Create(context.Environment, model, context.Data, _options.FeatureColumnName, _options.LabelColumnName);
     }
-
-    private static LabelKind LabelKindOf(MlpTask task) => task switch
-    {
-        MlpTask.Regression => LabelKind.Regression,
-        MlpTask.BinaryClassification => LabelKind.Binary,
-        MlpTask.MulticlassClassification => LabelKind.Multiclass,
-        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown MLP task."),
-    };
 }

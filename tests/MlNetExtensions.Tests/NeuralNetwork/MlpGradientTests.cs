@@ -1,5 +1,6 @@
 using MlNetExtensions.Data;
 using MlNetExtensions.NeuralNetwork;
+using MlNetExtensions.NeuralNetwork.Heads;
 using MlNetExtensions.NeuralNetwork.Losses;
 
 namespace MlNetExtensions.Tests.NeuralNetwork;
@@ -30,7 +31,7 @@ public class MlpGradientTests
         network.Initialize(new Random(5));
         // Move the biases off zero so that every path is exercised.
         for (int i = 0; i < network.Parameters.Length; i++) network.Parameters[i] += (float)(0.5 * (rng.NextDouble() - 0.5));
-        var loss = OutputLoss.Create(task);
+        var loss = MlpTaskHead.For(task).Loss;
         var workspace = new MlpWorkspace(network, rows);
         float scale = 1 / w.Sum();
 

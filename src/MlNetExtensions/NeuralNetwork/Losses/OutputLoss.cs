@@ -6,14 +6,6 @@ namespace MlNetExtensions.NeuralNetwork.Losses;
 /// </summary>
 internal abstract class OutputLoss
 {
-    public static OutputLoss Create(MlpTask task) => task switch
-    {
-        MlpTask.Regression => new SquaredErrorLoss(),
-        MlpTask.BinaryClassification => new BinaryCrossEntropyLoss(),
-        MlpTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(),
-        _ => throw new ArgumentOutOfRangeException(nameof(task)),
-    };
-
     /// <summary>
     /// Returns Σᵢ wᵢ·ℓᵢ over the <paramref name="rows"/> rows, and overwrites <paramref name="logits"/> (rows × units)
     /// with wᵢ·scale·∂ℓᵢ/∂zᵢ when <paramref name="writeGradient"/> is set (scale = 1/Σw of the batch gives the mean).

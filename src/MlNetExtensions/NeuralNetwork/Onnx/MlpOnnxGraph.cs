@@ -31,24 +31,7 @@ internal static class MlpOnnxGraph
         int l = network.Layers.Length - 1;
         AddInitializers(writer, network, l);
         int units = network.OutputCount;
-        switch (model.Task)
-        {
-            case MlpTask.Regression:
-                writer.AddNode("Gemm", [hidden, $"W{l}", $"b{l}"], "Score");
-                writer.AddOutput("Score", units);
-                break;
-            case MlpTask.BinaryClassification:
-                writer.AddNode("Gemm", [hidden, $"W{l}", $"b{l}"], "Score");
-                writer.AddNode("Sigmoid", ["Score"], "Probability");
-                writer.AddOutput("Score", units);
-                writer.AddOutput("Probability", units);
-                break;
-            default:
-                writer.AddNode("Gemm", [hidden, $"W{l}", $"b{l}"], "logits");
-                writer.AddNode("Softmax", ["logits"], "Score", intAttribute: ("axis", 1));
-                writer.AddOutput("Score", units);
-                break;
-        }
+        Heads.MlpTaskHead.For(model.Task).AddOnnxOutputs(writer, hidden, l, units);
         writer.WriteTo(stream, "mlp");
     }
 
