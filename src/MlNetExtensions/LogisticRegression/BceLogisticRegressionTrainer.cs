@@ -6,6 +6,8 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MlNetExtensions.Data;
 using MlNetExtensions.LogisticRegression;
+using MlNetExtensions.Numerics.Glm;
+using MlNetExtensions.Numerics.Optimization;
 using MlNetExtensions.Interop;
 
 namespace MlNetExtensions;
@@ -161,14 +163,14 @@ public sealed class BceLogisticRegressionTrainer
         }
 
         int threads = context.MaximumThreads;
-        var objective = new LogisticObjective(features, labels, weights, n, d, weightSum, _options.L2Regularization, threads);
+        var objective = new GlmObjective<LogisticLoss>(features, labels, weights, n, d, weightSum, _options.L2Regularization, threads);
         var start = new double[d + 1];
         double pBar = positiveWeight / weightSum;
         start[d] = Math.Log(pBar / (1 - pBar));
-        var settings = new OptimizerSettings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate,
+        var settings = new MinimizerSettings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate,
             _options.BatchSize, _options.HistorySize, _options.Seed, batchWeightSums);
 
-        var result = LogisticOptimizers.Minimize(_options.Optimizer, objective, start, settings, context.Environment, ch);
+        var result = SeparationRule.Minimize(MinimizerKindOf(_options.Optimizer), objective, start, settings, context.Environment, ch);
         double weightNorm = Math.Sqrt(result.Parameters.Take(d).Sum(v => v * v));
         ReportStop(ch, result, weightNorm);
         ch.Info(MessageSensitivity.None,
@@ -180,7 +182,7 @@ public sealed class BceLogisticRegressionTrainer
         // One pass at the final parameters (the optimizers' last evaluation may have been a rejected trial).
         objective.Evaluate(result.Parameters, new double[d + 1]);
         double lossSum = objective.LastLossSum;
-        if (_options.L2Regularization == 0 && result.Reason != StopReason.Separable && objective.LastMaxAbsScore > SaturatedScore)
+        if (_options.L2Regularization == 0 && result.Reason != StopReason.NoFiniteOptimum && objective.LastMaxAbsScore > SaturatedScore)
             ch.Warning(MessageSensitivity.None,
                 $"Fitted probabilities numerically 0 or 1 occurred (|score| up to {objective.LastMaxAbsScore:G3}, weight norm {weightNorm:G4}): " +
                 "the data may be quasi-separable, in which case some weights have no finite estimate and their size reflects only where " +
@@ -192,7 +194,7 @@ public sealed class BceLogisticRegressionTrainer
         float biasFloat = (float)result.Parameters[d];
         if (_options.ComputeStatistics)
         {
-            string? reason = result.Reason == StopReason.Separable
+            string? reason = result.Reason == StopReason.NoFiniteOptimum
                 ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
                 : null;
             var hessian = reason is null ? objective.Hessian(result.Parameters) : null;
@@ -207,16 +209,24 @@ public sealed class BceLogisticRegressionTrainer
 
         var model = MlNetInternals.CreateCalibratedLinearBinaryModel(context.Environment, weightsFloat, biasFloat, mlnetStatistics);
         var report = new LogisticRegressionTrainingReport(_options.Optimizer, result.Iterations, result.Reason == StopReason.Converged,
-            result.Reason == StopReason.Separable, result.Objective, result.GradientNorm, result.ObjectiveHistory, clock.Elapsed);
+            result.Reason == StopReason.NoFiniteOptimum, result.Objective, result.GradientNorm, result.ObjectiveHistory, clock.Elapsed);
         LogisticRegressionModelExtensions.Attach(model.SubModel, report, statistics);
         return MlNetInternals.CreateBinaryTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
     }
+
+    private static MinimizerKind MinimizerKindOf(LogisticOptimizer optimizer) => optimizer switch
+    {
+        LogisticOptimizer.Newton => MinimizerKind.Newton,
+        LogisticOptimizer.Lbfgs => MinimizerKind.Lbfgs,
+        LogisticOptimizer.GradientDescent => MinimizerKind.GradientDescent,
+        _ => throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer, "Unknown optimizer."),
+    };
 
     private void ReportStop(IChannel ch, OptimizationResult result, double weightNorm)
     {
         switch (result.Reason)
         {
-            case StopReason.Separable:
+            case StopReason.NoFiniteOptimum:
                 ch.Warning(MessageSensitivity.None,
                     $"The training data is linearly separable: after {result.Iterations} iterations the loss ({result.Objective:G4}) is heading to 0 " +
                     $"while the weights (norm {weightNorm:G4}) grow without bound, so there is no finite optimum without a penalty. " +
