@@ -12,7 +12,7 @@ namespace MlNetExtensions.Numerics;
 /// one shard's sums relative to the other's shift exactly (S' = TSTᵀ with T = I + δ·e₁ᵀ).
 /// Not thread-safe: give each thread its own accumulator and merge them.
 /// </remarks>
-public sealed class NormalEquationAccumulator
+internal sealed class NormalEquationAccumulator
 {
     private const int BlockRows = 32;
 
@@ -210,7 +210,7 @@ public sealed class NormalEquationAccumulator
 /// <param name="CrossProducts">Σw(x−x̄)(x−x̄)ᵀ, row-major d × d.</param>
 /// <param name="FeatureLabelProducts">Σw(x−x̄)(y−ȳ) (length d).</param>
 /// <param name="LabelSumOfSquares">Σw(y−ȳ)², the total sum of squares.</param>
-public sealed record LeastSquaresMoments(
+internal sealed record LeastSquaresMoments(
     int FeatureCount,
     long Count,
     double WeightSum,

@@ -248,22 +248,15 @@ internal static class GlmMinimizer
     private static Vector<double> SolvePositiveDefinite(Matrix<double> hessian, Vector<double> rhs)
     {
         // Without L2 the Hessian is singular on collinear features (and nearly so near separation): add the smallest
-        // ridge, growing tenfold, that lets Cholesky through; a damped Newton step is still a descent direction.
+        // ridge, growing tenfold, that lets the factorisation through; a damped Newton step is still a descent direction.
         double scale = 0;
         for (int i = 0; i < hessian.RowCount; i++) scale = Math.Max(scale, hessian[i, i]);
         double damping = 0;
         for (int attempt = 0; attempt < 20; attempt++)
         {
             var h = damping == 0 ? hessian : hessian + Matrix<double>.Build.DenseIdentity(hessian.RowCount) * damping;
-            try
-            {
-                var step = h.Cholesky().Solve(rhs);
-                if (step.All(double.IsFinite)) return step;
-            }
-            catch (ArgumentException)
-            {
-                // not positive definite: damp more
-            }
+            var step = ScaledCholesky.TryFactor(h, out _, reciprocalConditionLimit: 0)?.Solve(rhs);
+            if (step is not null && step.All(double.IsFinite)) return step;
             damping = damping == 0 ? Math.Max(scale, 1e-300) * 1e-12 : damping * 10;
         }
         return rhs.Clone();
