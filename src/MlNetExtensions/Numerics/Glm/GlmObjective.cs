@@ -1,11 +1,13 @@
 using MathNet.Numerics.LinearAlgebra;
+using MlNetExtensions.Data;
 using MlNetExtensions.Numerics.Optimization;
 
 namespace MlNetExtensions.Numerics.Glm;
 
 /// <summary>
 /// The objective f(θ, b) = (Σᵢ wᵢ·ℓ(yᵢ, θᵀxᵢ + b))/(Σᵢ wᵢ) + (λ/2)‖θ‖² of a generalised linear model over rows held in
-/// memory, with its gradient and Hessian. Parameters are [θ₀ … θ_{d−1}, b] (bias last, unpenalised).
+/// memory (dense, through <see cref="GlmKernels"/>, or sparse, through <see cref="SparseGlmKernels"/>), with its gradient and
+/// Hessian. Parameters are [θ₀ … θ_{d−1}, b] (bias last, unpenalised).
 /// </summary>
 /// <remarks>
 /// The rows are cut into a fixed number of contiguous partitions that depends only on n (never on the thread count),
@@ -30,7 +32,7 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     /// </summary>
     private const int ExactCurvatureLimit = 256;
 
-    private readonly float[] _features;
+    private readonly FeatureRows _rows;
     private readonly float[] _labels;
     private readonly float[]? _weights;
     private readonly int _partitions;
@@ -38,12 +40,18 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     private readonly double[][] _gradientPartials;
     private readonly GlmPassResult[] _passPartials;
 
-    public GlmObjective(float[] features, float[] labels, float[]? weights, int count, int featureCount,
-        double weightSum, double l2Regularization, int threads)
+    /// <param name="rows">The feature rows (dense or sparse).</param>
+    /// <param name="labels">One label per row.</param>
+    /// <param name="weights">One weight per row, or null for all ones.</param>
+    /// <param name="weightSum">Σw.</param>
+    /// <param name="l2Regularization">λ.</param>
+    /// <param name="threads">The most threads a pass may use.</param>
+    public GlmObjective(FeatureRows rows, float[] labels, float[]? weights, double weightSum, double l2Regularization, int threads)
     {
-        _features = features;
+        _rows = rows;
         _labels = labels;
         _weights = weights;
+        int count = rows.Count, featureCount = rows.FeatureCount;
         Count = count;
         FeatureCount = featureCount;
         WeightSum = weightSum;
@@ -79,9 +87,12 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
             var (from, to) = Range(start, rows, partitions, p);
             var g = _gradientPartials[p];
             Array.Clear(g);
-            _passPartials[p] = GlmKernels.LossAndGradient<TLoss>(
-                _features.AsSpan(from * d, (to - from) * d), _labels.AsSpan(from, to - from),
-                _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from), d, theta, g);
+            _passPartials[p] = _rows switch
+            {
+                DenseRows dense => GlmKernels.LossAndGradient<TLoss>(dense.Rows(from, to), _labels.AsSpan(from, to - from),
+                    WeightsOf(from, to), d, theta, g),
+                _ => SparseGlmKernels.LossAndGradient<TLoss>((SparseRows)_rows, from, to, _labels, _weights, theta, g),
+            };
         }
         Run(partitions, Partition);
 
@@ -125,10 +136,14 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         {
             var (from, to) = Range(0, Count, partitions, p);
             var sums = new double[stride * stride];
-            var scratch = new double[GlmKernels.HessianBlockRows * stride];
-            GlmKernels.HessianUpper<TCurvature>(_features.AsSpan(from * d, (to - from) * d), _labels.AsSpan(from, to - from),
-                _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from), to - from, d, theta,
-                stride, scratch, sums);
+            if (_rows is DenseRows dense)
+            {
+                var scratch = new double[GlmKernels.HessianBlockRows * stride];
+                GlmKernels.HessianUpper<TCurvature>(dense.Rows(from, to), _labels.AsSpan(from, to - from), WeightsOf(from, to),
+                    to - from, d, theta, stride, scratch, sums);
+            }
+            else
+                SparseGlmKernels.HessianUpper<TCurvature>((SparseRows)_rows, from, to, _labels, _weights, theta, stride, sums);
             partials[p] = sums;
         }
         Run(partitions, Partition);
@@ -169,8 +184,10 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
             {
                 var (from, to) = Range(0, Count, _partitions, p);
                 var acc = new double[d + 1];
-                GlmKernels.GramProduct(_features.AsSpan(from * d, (to - from) * d),
-                    _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from), to - from, d, v, acc);
+                if (_rows is DenseRows dense)
+                    GlmKernels.GramProduct(dense.Rows(from, to), WeightsOf(from, to), to - from, d, v, acc);
+                else
+                    SparseGlmKernels.GramProduct((SparseRows)_rows, from, to, _weights, v, acc);
                 partials[p] = acc;
             }
             Run(_partitions, Partition);
@@ -188,6 +205,9 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         // Power iteration approaches λmax from below: a 5% margin keeps 1/L a descent step.
         return TLoss.MaximumCurvature * eigenvalue * 1.05 + L2;
     }
+
+    private ReadOnlySpan<float> WeightsOf(int from, int to)
+        => _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from);
 
     private void Run(int partitions, Action<int> partition)
     {
