@@ -80,8 +80,10 @@ public sealed class MlpModelParameters
 
     /// <summary>
     /// Writes the whole network as an ONNX model (opset 13): input <paramref name="inputName"/> of shape [N, features];
-    /// outputs <c>Score</c> [N, 1] for regression, <c>Score</c> (the margin) and <c>Probability</c> [N, 1] for binary
-    /// classification, <c>Score</c> [N, K] (softmax probabilities, as ML.NET's multiclass Score) for multiclass.
+    /// outputs as ML.NET's columns: <c>Score</c> [N, 1] for regression; <c>Score</c> (the margin), <c>Probability</c> [N, 1]
+    /// and <c>PredictedLabel</c> (bool, Score &gt; 0) [N, 1] for binary classification; <c>Score</c> [N, K] (softmax
+    /// probabilities) and <c>PredictedLabel</c> (uint32, the key: most probable class + 1) [N, 1] for multiclass. For a
+    /// whole pipeline (ML.NET's transforms and the MLP in one graph) see the MlNetExtensions.Onnx package.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
     public void ExportToOnnx(Stream stream, string inputName = "Features")

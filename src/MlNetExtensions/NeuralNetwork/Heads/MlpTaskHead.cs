@@ -121,8 +121,11 @@ internal abstract class MlpTaskHead
         {
             writer.AddNode("Gemm", [hidden, $"W{layer}", $"b{layer}"], "Score");
             writer.AddNode("Sigmoid", ["Score"], "Probability");
+            writer.AddInitializer("zero", new float[] { 0 }, 1);
+            writer.AddNode("Greater", ["Score", "zero"], "PredictedLabel");
             writer.AddOutput("Score", units);
             writer.AddOutput("Probability", units);
+            writer.AddOutput("PredictedLabel", units, OnnxGraphWriter.BoolElementType);
         }
     }
 
@@ -207,7 +210,13 @@ internal abstract class MlpTaskHead
         {
             writer.AddNode("Gemm", [hidden, $"W{layer}", $"b{layer}"], "logits");
             writer.AddNode("Softmax", ["logits"], "Score", intAttribute: ("axis", 1));
+            // The key ML.NET's scorer gives: the first most probable class, counting from 1, as UInt32.
+            writer.AddNode("ArgMax", ["Score"], "class_index", intAttribute: ("axis", 1));
+            writer.AddInt64Initializer("one", [1], 1);
+            writer.AddNode("Add", ["class_index", "one"], "class_key");
+            writer.AddNode("Cast", ["class_key"], "PredictedLabel", intAttribute: ("to", OnnxGraphWriter.UInt32ElementType));
             writer.AddOutput("Score", units);
+            writer.AddOutput("PredictedLabel", 1, OnnxGraphWriter.UInt32ElementType);
         }
     }
 }

@@ -4,10 +4,11 @@ namespace MlNetExtensions.NeuralNetwork.Onnx;
 internal static class MlpOnnxGraph
 {
     /// <summary>The whole network with the outputs documented on <see cref="MlpModelParameters.ExportToOnnx"/>.</summary>
-    public static void WriteWholeNetwork(MlpModelParameters model, Stream stream, string inputName)
+    public static void WriteWholeNetwork(MlpModelParameters model, Stream stream, string inputName,
+        long opsetVersion = OnnxGraphWriter.DefaultOpsetVersion)
     {
         var network = model.Network;
-        var writer = new OnnxGraphWriter();
+        var writer = new OnnxGraphWriter(opsetVersion);
         writer.AddInput(inputName, network.InputCount);
         string hidden = AddHiddenLayers(writer, network, inputName, "hidden_last");
         int l = network.Layers.Length - 1;
