@@ -105,10 +105,15 @@ public sealed class ClosedFormLinearRegressionTrainer
         bool weighted = reader.HasWeights;
         var (states, summary) = ParallelBlockPipeline.Run(reader, env, channel, threads ?? Environment.ProcessorCount,
             () => new NormalEquationAccumulator(reader.FeatureCount),
-            (accumulator, block) => accumulator.AddValidatedRows(
-                block.Features.AsSpan(0, block.Count * reader.FeatureCount),
-                block.Labels.AsSpan(0, block.Count),
-                weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty),
+            (accumulator, block) =>
+            {
+                var labels = block.Labels.AsSpan(0, block.Count);
+                var weights = weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty;
+                if (block is SparseRowBlock sparse)
+                    accumulator.AddSparseRows(sparse.Offsets.AsSpan(0, block.Count + 1), sparse.Indices, sparse.Values, labels, weights);
+                else
+                    accumulator.AddValidatedRows(((DenseRowBlock)block).UsedFeatures, labels, weights);
+            },
             adaptive: threads is null);
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);

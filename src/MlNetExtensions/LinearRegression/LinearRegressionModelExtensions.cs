@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.ML.Trainers;
 
 namespace MlNetExtensions;
@@ -6,14 +5,13 @@ namespace MlNetExtensions;
 /// <summary>Statistics of linear regression models trained in this process.</summary>
 public static class LinearRegressionModelExtensions
 {
-    private static readonly ConditionalWeakTable<LinearRegressionModelParameters, LinearRegressionStatistics> Table = new();
+    private static readonly ModelAttachment<LinearRegressionModelParameters, LinearRegressionStatistics> Statistics = new();
 
     internal static void Attach(LinearRegressionModelParameters model, LinearRegressionStatistics statistics)
-        => Table.AddOrUpdate(model, statistics);
+        => Statistics.Attach(model, statistics);
 
     /// <summary>The statistics attached to <paramref name="model"/>, if any (what SaveWithExtensions saves).</summary>
-    internal static bool TryGetAttached(LinearRegressionModelParameters model, out LinearRegressionStatistics? statistics)
-        => Table.TryGetValue(model, out statistics);
+    internal static LinearRegressionStatistics? FindAttached(LinearRegressionModelParameters model) => Statistics.Find(model);
 
     /// <summary>
     /// The training statistics (standard errors, t, p, R², …) of a model fitted by
@@ -27,8 +25,7 @@ public static class LinearRegressionModelExtensions
     public static LinearRegressionStatistics GetStatistics(this LinearRegressionModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var statistics)) return statistics;
-        throw new InvalidOperationException(
+        return Statistics.Find(model) ?? throw new InvalidOperationException(
             "This model carries no training statistics: it was trained by another trainer or with ComputeStatistics = false, or it was " +
             "saved by plain Model.Save or loaded by plain Model.Load (SaveWithExtensions and LoadWithExtensions keep them). " +
             "Compute them from data with mlContext.Regression.ComputeLinearStatistics(model, data).");

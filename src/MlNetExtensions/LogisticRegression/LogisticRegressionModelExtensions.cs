@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.ML.Trainers;
 
 namespace MlNetExtensions;
@@ -8,16 +7,17 @@ public static class LogisticRegressionModelExtensions
 {
     private sealed record Entry(LogisticRegressionTrainingReport Report, LogisticRegressionStatistics? Statistics);
 
-    private static readonly ConditionalWeakTable<LinearBinaryModelParameters, Entry> Table = new();
+    private static readonly ModelAttachment<LinearBinaryModelParameters, Entry> Entries = new();
 
     internal static void Attach(LinearBinaryModelParameters model, LogisticRegressionTrainingReport report, LogisticRegressionStatistics? statistics)
-        => Table.AddOrUpdate(model, new Entry(report, statistics));
+        => Entries.Attach(model, new Entry(report, statistics));
 
     /// <summary>The report and statistics attached to <paramref name="model"/>, if any (what SaveWithExtensions saves).</summary>
     internal static bool TryGetAttached(LinearBinaryModelParameters model, out LogisticRegressionTrainingReport? report,
         out LogisticRegressionStatistics? statistics)
     {
-        bool found = Table.TryGetValue(model, out var entry);
+        var entry = Entries.Find(model);
+        bool found = entry is not null;
         report = entry?.Report;
         statistics = entry?.Statistics;
         return found;
@@ -35,7 +35,7 @@ public static class LogisticRegressionModelExtensions
     public static LogisticRegressionStatistics GetStatistics(this LinearBinaryModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var entry) && entry.Statistics is not null) return entry.Statistics;
+        if (Entries.Find(model)?.Statistics is { } statistics) return statistics;
         return LogisticRegressionStatistics.FromModel(model) ?? throw new InvalidOperationException(
             "This model carries no statistics: it was trained with ComputeStatistics = false, or by a trainer that does not compute them " +
             "(for ML.NET's LbfgsLogisticRegression, set ShowTrainingStatistics = true).");
@@ -51,7 +51,7 @@ public static class LogisticRegressionModelExtensions
     public static LogisticRegressionTrainingReport GetTrainingReport(this LinearBinaryModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var entry)) return entry.Report;
+        if (Entries.Find(model) is { } entry) return entry.Report;
         throw new InvalidOperationException(
             "This model has no training report: only models trained by BceLogisticRegression carry one, in the process that trained them " +
             "or after mlContext.Model.SaveWithExtensions and LoadWithExtensions (plain Model.Save does not keep it).");

@@ -17,7 +17,7 @@ namespace MlNetExtensions.NeuralNetwork;
 /// int32    n, float64[n]  training loss per epoch
 /// int32    n (−1 = none), float64[n]  validation loss per epoch
 /// int32    n (−1 = none), string[n]  class names
-/// int32    n (−1 = none), n × option: string name, byte tag, value   (tag 0 null, 1 int32, 2 float64, 3 bool, 4 string, 5 int32[])
+/// int32    n (−1 = none), n × option: string name, byte tag, value   (tag 0 null, 1 int32, 2 float64, 3 bool, 4 string, 5 int32[], 6 int64)
 /// </code>
 /// To add a field: append it, bump <see cref="Version"/>, and read it only when the section's version is at least the new
 /// one (older files keep loading). Options are stored by name, so a new <see cref="MlpOptions"/> knob needs only a line in
@@ -108,6 +108,8 @@ internal static class MlpModelParametersFormat
         (nameof(MlpOptions.FeatureColumnName), o => o.FeatureColumnName, (o, v) => o.FeatureColumnName = (string)v!),
         (nameof(MlpOptions.ExampleWeightColumnName), o => o.ExampleWeightColumnName, (o, v) => o.ExampleWeightColumnName = (string?)v),
         (nameof(MlpOptions.NumberOfThreads), o => o.NumberOfThreads, (o, v) => o.NumberOfThreads = (int?)v),
+        (nameof(MlpOptions.FeatureLayout), o => (int)o.FeatureLayout, (o, v) => o.FeatureLayout = (FeatureLayout)(int)v!),
+        (nameof(MlpOptions.MemoryBudgetBytes), o => o.MemoryBudgetBytes, (o, v) => o.MemoryBudgetBytes = (long?)v),
         (nameof(MlpOptions.HiddenLayerSizes), o => o.HiddenLayerSizes, (o, v) => o.HiddenLayerSizes = (int[]?)v),
         (nameof(MlpOptions.Activation), o => (int)o.Activation, (o, v) => o.Activation = (MlpActivation)(int)v!),
         (nameof(MlpOptions.LeakyReluSlope), o => o.LeakyReluSlope, (o, v) => o.LeakyReluSlope = (double)v!),
@@ -148,6 +150,7 @@ internal static class MlpModelParametersFormat
                 case bool b: w.Write((byte)3); w.Write(b); break;
                 case string s: w.Write((byte)4); w.Write(s); break;
                 case int[] a: w.Write((byte)5); WriteInts(w, a); break;
+                case long l: w.Write((byte)6); w.Write(l); break;
                 case var other: throw new InvalidOperationException($"MlpOptions.{name} has a type ({other.GetType().Name}) the Mlp section cannot store.");
             }
         }
@@ -172,6 +175,7 @@ internal static class MlpModelParametersFormat
                 3 => r.ReadBoolean(),
                 4 => r.ReadString(),
                 5 => ReadInts(r, where),
+                6 => r.ReadInt64(),
                 _ => throw Bad(where, $"option '{name}' has an unknown type tag {tag}"),
             };
             if (!setters.TryGetValue(name, out var set)) continue; // written by a newer version: not a knob of this one

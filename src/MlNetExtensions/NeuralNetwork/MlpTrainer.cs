@@ -50,7 +50,7 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
     {
         var host = context.Environment.Register(nameof(MlpTrainer));
         int seed = _options.Seed ?? host.Rand.Next();
-        var data = context.ReadAll();
+        var data = context.ReadAllDense();
         var reader = context.Reader;
         var head = MlpTaskHead.For(Task);
         var result = MlpLearner.Train(context.Environment, context.Channel, data, head, head.OutputUnits(reader.ClassCount), _options, seed);

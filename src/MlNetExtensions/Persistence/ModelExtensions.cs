@@ -62,8 +62,11 @@ internal static partial class ModelExtensions
         if (transformer is not ISingleFeaturePredictionTransformer<object> prediction) return;
         var sections = new List<ExtensionSection>();
         if (prediction.Model is LinearRegressionModelParameters linear
-            && LinearRegressionModelExtensions.TryGetAttached(linear, out var linearStatistics) && linearStatistics is not null)
+            && LinearRegressionModelExtensions.FindAttached(linear) is { } linearStatistics)
             sections.Add(StatisticsSections.Write(linearStatistics));
+        if (prediction.Model is PoissonRegressionModelParameters poisson
+            && PoissonRegressionModelExtensions.FindAttached(poisson) is { } poissonStatistics)
+            sections.Add(StatisticsSections.Write(poissonStatistics));
         if (LogisticModel(prediction.Model) is { } logistic
             && LogisticRegressionModelExtensions.TryGetAttached(logistic, out var report, out var logisticStatistics))
         {
@@ -141,6 +144,13 @@ internal static partial class ModelExtensions
                     var linearStatistics = StatisticsSections.ReadLinear(section, name);
                     CheckDescribes(name, section, linearStatistics.Coefficients, linear.Bias, linear.Weights);
                     LinearRegressionModelExtensions.Attach(linear, linearStatistics);
+                    break;
+                case StatisticsSections.PoissonRegressionStatisticsKind:
+                    var poisson = (transformer as ISingleFeaturePredictionTransformer<object>)?.Model as PoissonRegressionModelParameters
+                        ?? throw NotFor(name, section, "a Poisson regression model", transformer);
+                    var poissonStatistics = StatisticsSections.ReadPoisson(section, name);
+                    CheckDescribes(name, section, poissonStatistics.Coefficients, poisson.Bias, poisson.Weights);
+                    PoissonRegressionModelExtensions.Attach(poisson, poissonStatistics);
                     break;
                 case StatisticsSections.LogisticRegressionStatisticsKind or StatisticsSections.LogisticRegressionReportKind:
                     var logistic = LogisticModel((transformer as ISingleFeaturePredictionTransformer<object>)?.Model)

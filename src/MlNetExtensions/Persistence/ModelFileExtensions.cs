@@ -15,7 +15,7 @@ namespace MlNetExtensions;
 /// <para>The files stay ordinary ML.NET models: <c>Model.Load</c> in a program that references only Microsoft.ML loads
 /// and scores them (an MLP as a chain of ML.NET's own transformers), and ignores this library's entries:
 /// <c>MlNetExtensions.bin</c> beside each transformer that has data of ours (an MLP's sizes, loss curves and options; a
-/// linear model's statistics; a logistic model's training report), and the checksums.</para>
+/// linear or Poisson model's statistics; a logistic model's training report), and the checksums.</para>
 /// <para><see cref="LoadWithExtensions(ModelOperationsCatalog, string, out DataViewSchema)"/> (and
 /// <see cref="LoadVerified"/>) runs ML.NET's <c>Load</c>, then puts every transformer of ours back at its place, at any
 /// nesting depth: an <see cref="MlpPredictionTransformer"/> with its <see cref="MlpModelParameters"/> for the chain the
@@ -33,7 +33,7 @@ public static class ModelFileExtensions
 
     /// <summary>
     /// Saves <paramref name="model"/> like <c>Model.Save</c>, plus what this library attached to ML.NET's own linear models
-    /// in it (linear regression statistics, the logistic training report and statistics), so that
+    /// in it (linear and Poisson regression statistics, the logistic training report and statistics), so that
     /// <see cref="LoadWithExtensions(ModelOperationsCatalog, string, out DataViewSchema)"/> gives them back.
     /// </summary>
     /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>

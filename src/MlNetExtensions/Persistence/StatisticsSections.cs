@@ -3,7 +3,7 @@ using System.Text;
 namespace MlNetExtensions.Persistence;
 
 /// <summary>
-/// The sections that carry what this library attaches to ML.NET's own linear models: the linear regression statistics,
+/// The sections that carry what this library attaches to ML.NET's own linear models: the linear and Poisson regression statistics,
 /// and the logistic regression training report and double-precision statistics.
 /// </summary>
 /// <remarks>
@@ -13,6 +13,9 @@ namespace MlNetExtensions.Persistence;
 /// LinearRegressionStatistics:   int64 n, int32 p, float64 Σw, float64 RSS, float64 TSS, float64[] coefficients (bias
 ///                               first), float64[] standard errors, string? unavailable reason
 /// LogisticRegressionStatistics: int64 n, int32 p, float64 Σw, float64 deviance, float64 null deviance, float64[]
+///                               coefficients (bias first), float64[] standard errors, string? unavailable reason
+///                               (Σw NaN when unknown; the AIC is deviance + 2p)
+/// PoissonRegressionStatistics:  int64 n, float64 Σw, float64 deviance, float64 null deviance, float64 AIC, float64[]
 ///                               coefficients (bias first), float64[] standard errors, string? unavailable reason
 /// LogisticRegressionTrainingReport: int32 optimizer, int32 iterations, bool converged, bool separation, float64 objective,
 ///                               float64 gradient norm, float64[] objective history, int64 elapsed ticks
@@ -28,6 +31,7 @@ internal static class StatisticsSections
     public const string LinearRegressionStatisticsKind = "LinearRegressionStatistics";
     public const string LogisticRegressionStatisticsKind = "LogisticRegressionStatistics";
     public const string LogisticRegressionReportKind = "LogisticRegressionTrainingReport";
+    public const string PoissonRegressionStatisticsKind = "PoissonRegressionStatistics";
     public const int Version = 1;
 
     public static ExtensionSection Write(LinearRegressionStatistics s) => new(LinearRegressionStatisticsKind, Version, Bytes(w =>
@@ -52,14 +56,14 @@ internal static class StatisticsSections
         string? reason = ReadString(r);
         if (n < 0 || p != coefficients.Length || (standardErrors is not null && standardErrors.Length != p))
             throw Bad(section, where, "counts out of range");
-        return new LinearRegressionStatistics(n, p, weightSum, rss, tss, coefficients, standardErrors, reason);
+        return new LinearRegressionStatistics(n, weightSum, rss, tss, coefficients, standardErrors, reason);
     });
 
     public static ExtensionSection Write(LogisticRegressionStatistics s) => new(LogisticRegressionStatisticsKind, Version, Bytes(w =>
     {
         w.Write(s.Count);
         w.Write(s.ParameterCount);
-        w.Write(s.WeightSum);
+        w.Write(s.WeightSum ?? double.NaN);
         w.Write(s.Deviance);
         w.Write(s.NullDeviance);
         WriteDoubles(w, s.Coefficients);
@@ -77,7 +81,33 @@ internal static class StatisticsSections
         string? reason = ReadString(r);
         if (n < 0 || p != coefficients.Length || (standardErrors is not null && standardErrors.Length != p))
             throw Bad(section, where, "counts out of range");
-        return new LogisticRegressionStatistics(n, p, weightSum, deviance, nullDeviance, coefficients, standardErrors, reason);
+        // Trained statistics count every coefficient in the AIC (deviance + 2p), as they were computed.
+        return LogisticRegressionStatistics.Restore(n, double.IsNaN(weightSum) ? null : weightSum, deviance, nullDeviance, p, coefficients,
+            standardErrors, reason);
+    });
+
+    public static ExtensionSection Write(PoissonRegressionStatistics s) => new(PoissonRegressionStatisticsKind, Version, Bytes(w =>
+    {
+        w.Write(s.Count);
+        w.Write(s.WeightSum ?? double.NaN);
+        w.Write(s.Deviance);
+        w.Write(s.NullDeviance);
+        w.Write(s.Aic);
+        WriteDoubles(w, s.Coefficients);
+        WriteDoubles(w, s.StandardErrors);
+        WriteString(w, s.UnavailableReason);
+    }));
+
+    public static PoissonRegressionStatistics ReadPoisson(ExtensionSection section, string where) => Read(section, where, r =>
+    {
+        long n = r.ReadInt64();
+        double weightSum = r.ReadDouble(), deviance = r.ReadDouble(), nullDeviance = r.ReadDouble(), aic = r.ReadDouble();
+        var coefficients = ReadDoubles(r) ?? throw Bad(section, where, "no coefficients");
+        var standardErrors = ReadDoubles(r);
+        string? reason = ReadString(r);
+        if (n < 0 || (standardErrors is not null && standardErrors.Length != coefficients.Length))
+            throw Bad(section, where, "counts out of range");
+        return PoissonRegressionStatistics.Restore(n, weightSum, deviance, nullDeviance, aic, coefficients, standardErrors, reason);
     });
 
     public static ExtensionSection Write(LogisticRegressionTrainingReport report) => new(LogisticRegressionReportKind, Version, Bytes(w =>

@@ -196,6 +196,19 @@ public class LoadWithExtensionsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SaveWithExtensions_PoissonStatistics_ComeBackEqual()
+    {
+        var data = TestData.Load(_ml, "bike_sharing_daily.train.csv");
+        var model = _ml.Transforms.NormalizeMeanVariance("Features").Append(_ml.Regression.Trainers.PoissonRegression()).Fit(data);
+        var loaded = (TransformerChain<ITransformer>)RoundTrip(model, data.Schema);
+        var before = model.LastTransformer.Model.GetStatistics();
+        var after = ((RegressionPredictionTransformer<PoissonRegressionModelParameters>)loaded.LastTransformer).Model.GetStatistics();
+        Assert.Equal(before.ToTable(), after.ToTable());
+        Assert.Equal((before.Deviance, before.NullDeviance, before.Aic, before.WeightSum), (after.Deviance, after.NullDeviance, after.Aic, after.WeightSum));
+        Assert.Equal(before.StandardErrors, after.StandardErrors);
+    }
+
+    [Fact]
     public void AfterLoadWithExtensions_MlNetToolingWorks_PredictorPfiAndFeatureContributions()
     {
         var data = TestData.Load(_ml, "breast_cancer.csv");

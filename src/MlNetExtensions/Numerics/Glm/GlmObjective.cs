@@ -1,10 +1,12 @@
 using MathNet.Numerics.LinearAlgebra;
-using MlNetExtensions.Numerics;
+using MlNetExtensions.Data;
+using MlNetExtensions.Numerics.Optimization;
 
-namespace MlNetExtensions.LogisticRegression;
+namespace MlNetExtensions.Numerics.Glm;
 
 /// <summary>
-/// The objective f(θ, b) = (Σᵢ wᵢ·BCEᵢ)/(Σᵢ wᵢ) + (λ/2)‖θ‖² over rows held densely in memory, with its gradient and
+/// The objective f(θ, b) = (Σᵢ wᵢ·ℓ(yᵢ, θᵀxᵢ + b))/(Σᵢ wᵢ) + (λ/2)‖θ‖² of a generalised linear model over rows held in
+/// memory (dense, through <see cref="GlmKernels"/>, or sparse, through <see cref="SparseGlmKernels"/>), with its gradient and
 /// Hessian. Parameters are [θ₀ … θ_{d−1}, b] (bias last, unpenalised).
 /// </summary>
 /// <remarks>
@@ -13,7 +15,7 @@ namespace MlNetExtensions.LogisticRegression;
 /// same to the bit on one thread or many, while <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>
 /// spreads the partitions over the cores when n is large enough to pay for it.
 /// </remarks>
-internal sealed class LogisticObjective
+internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
 {
     /// <summary>Rows per partition at least (smaller partitions do not pay for the scheduling).</summary>
     private const int MinPartitionRows = 4096;
@@ -24,20 +26,32 @@ internal sealed class LogisticObjective
     /// <summary>At most this many partitions: enough to balance two to eight cores, few enough to keep Hessian partials small.</summary>
     private const int MaxPartitions = 16;
 
-    private readonly float[] _features;
+    /// <summary>
+    /// Up to this many features the curvature bound comes from one Hessian pass (O(n·d²), on the fast SYRK kernel) and an
+    /// eigendecomposition; beyond it from power iteration (about 30 passes of O(n·d)), which is then cheaper.
+    /// </summary>
+    private const int ExactCurvatureLimit = 256;
+
+    private readonly FeatureRows _rows;
     private readonly float[] _labels;
     private readonly float[]? _weights;
     private readonly int _partitions;
     private readonly ParallelOptions _parallel;
     private readonly double[][] _gradientPartials;
-    private readonly LogisticPassResult[] _passPartials;
+    private readonly GlmPassResult[] _passPartials;
 
-    public LogisticObjective(float[] features, float[] labels, float[]? weights, int count, int featureCount,
-        double weightSum, double l2Regularization, int threads)
+    /// <param name="rows">The feature rows (dense or sparse).</param>
+    /// <param name="labels">One label per row.</param>
+    /// <param name="weights">One weight per row, or null for all ones.</param>
+    /// <param name="weightSum">Σw.</param>
+    /// <param name="l2Regularization">λ.</param>
+    /// <param name="threads">The most threads a pass may use.</param>
+    public GlmObjective(FeatureRows rows, float[] labels, float[]? weights, double weightSum, double l2Regularization, int threads)
     {
-        _features = features;
+        _rows = rows;
         _labels = labels;
         _weights = weights;
+        int count = rows.Count, featureCount = rows.FeatureCount;
         Count = count;
         FeatureCount = featureCount;
         WeightSum = weightSum;
@@ -47,7 +61,7 @@ internal sealed class LogisticObjective
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
         _gradientPartials = new double[_partitions][];
         for (int p = 0; p < _partitions; p++) _gradientPartials[p] = new double[featureCount + 1];
-        _passPartials = new LogisticPassResult[_partitions];
+        _passPartials = new GlmPassResult[_partitions];
     }
 
     public int Count { get; }
@@ -55,26 +69,14 @@ internal sealed class LogisticObjective
     public double WeightSum { get; }
     public double L2 { get; }
     public int Threads { get; }
-
-    /// <summary>Number of parameters: the weights and the bias.</summary>
     public int Dimension => FeatureCount + 1;
-
-    /// <summary>Σw·BCE of the last evaluation (unnormalised, unpenalised): half the deviance.</summary>
     public double LastLossSum { get; private set; }
-
-    /// <summary>The smallest (2y − 1)·score of the last evaluation; &gt; 0 certifies that the data is separable.</summary>
     public double LastMinMargin { get; private set; }
-
-    /// <summary>The largest |score| of the last evaluation.</summary>
     public double LastMaxAbsScore { get; private set; }
 
-    /// <summary>Objective value at <paramref name="parameters"/>; its gradient goes to <paramref name="gradient"/>.</summary>
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
         => EvaluateRows(parameters, gradient, 0, Count, WeightSum);
 
-    /// <summary>
-    /// The same objective restricted to rows [start, start + rows) (normalised by their weight sum): the mini-batch estimate.
-    /// </summary>
     public double EvaluateRows(ReadOnlySpan<double> parameters, Span<double> gradient, int start, int rows, double weightSum)
     {
         int d = FeatureCount;
@@ -85,14 +87,14 @@ internal sealed class LogisticObjective
             var (from, to) = Range(start, rows, partitions, p);
             var g = _gradientPartials[p];
             Array.Clear(g);
-            _passPartials[p] = LogisticKernels.LossAndGradient(
-                _features.AsSpan(from * d, (to - from) * d), _labels.AsSpan(from, to - from),
-                _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from), d, theta, g);
+            _passPartials[p] = _rows switch
+            {
+                DenseRows dense => GlmKernels.LossAndGradient<TLoss>(dense.Rows(from, to), _labels.AsSpan(from, to - from),
+                    WeightsOf(from, to), d, theta, g),
+                _ => SparseGlmKernels.LossAndGradient<TLoss>((SparseRows)_rows, from, to, _labels, _weights, theta, g),
+            };
         }
-        if (partitions == 1 || Threads == 1)
-            for (int p = 0; p < partitions; p++) Partition(p);
-        else
-            Parallel.For(0, partitions, _parallel, Partition);
+        Run(partitions, Partition);
 
         gradient.Clear();
         double loss = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
@@ -117,11 +119,10 @@ internal sealed class LogisticObjective
         return loss * scale + 0.5 * L2 * penalty;
     }
 
-    /// <summary>
-    /// The Hessian of the unnormalised penalised objective, Σw·p(1−p)·x̃x̃ᵀ + λ·Σw·diag(1, …, 1, 0), as a dense
-    /// (d + 1)² matrix; divide by <see cref="WeightSum"/> for the Hessian of <see cref="Evaluate"/>.
-    /// </summary>
-    public Matrix<double> Hessian(ReadOnlySpan<double> parameters)
+    public Matrix<double> Hessian(ReadOnlySpan<double> parameters) => Hessian<TLoss>(parameters);
+
+    /// <summary>The Hessian with the curvature of <typeparamref name="TCurvature"/> (the loss itself, or its bound).</summary>
+    private Matrix<double> Hessian<TCurvature>(ReadOnlySpan<double> parameters) where TCurvature : IGlmLoss
     {
         int d = FeatureCount;
         int stride = SyrkKernel.StrideFor(d + 1);
@@ -135,16 +136,17 @@ internal sealed class LogisticObjective
         {
             var (from, to) = Range(0, Count, partitions, p);
             var sums = new double[stride * stride];
-            var scratch = new double[LogisticKernels.HessianBlockRows * stride];
-            LogisticKernels.HessianUpper(_features.AsSpan(from * d, (to - from) * d),
-                _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from), to - from, d, theta,
-                stride, scratch, sums);
+            if (_rows is DenseRows dense)
+            {
+                var scratch = new double[GlmKernels.HessianBlockRows * stride];
+                GlmKernels.HessianUpper<TCurvature>(dense.Rows(from, to), _labels.AsSpan(from, to - from), WeightsOf(from, to),
+                    to - from, d, theta, stride, scratch, sums);
+            }
+            else
+                SparseGlmKernels.HessianUpper<TCurvature>((SparseRows)_rows, from, to, _labels, _weights, theta, stride, sums);
             partials[p] = sums;
         }
-        if (partitions == 1 || Threads == 1)
-            for (int p = 0; p < partitions; p++) Partition(p);
-        else
-            Parallel.For(0, partitions, _parallel, Partition);
+        Run(partitions, Partition);
 
         var h = Matrix<double>.Build.Dense(d + 1, d + 1);
         for (int i = 0; i <= d; i++)
@@ -159,26 +161,17 @@ internal sealed class LogisticObjective
         return h;
     }
 
-    /// <summary>
-    /// Up to this many features the curvature bound comes from one Hessian pass (O(n·d²), on the fast SYRK kernel) and an
-    /// eigendecomposition; beyond it from power iteration (about 30 passes of O(n·d)), which is then cheaper.
-    /// </summary>
-    private const int ExactCurvatureLimit = 256;
-
-    /// <summary>
-    /// An upper bound L on the curvature of <see cref="Evaluate"/>: ¼·λmax of the weighted Gram matrix of [x, 1] (the
-    /// logistic Hessian never exceeds it), plus λ: exactly (one Hessian pass and an eigendecomposition) for moderate d,
-    /// by power iteration on the data beyond. 1/L is a step that always descends.
-    /// </summary>
     public double CurvatureBound(int iterations = 30)
     {
+        if (!double.IsFinite(TLoss.MaximumCurvature))
+            throw new NotSupportedException("The loss has unbounded curvature: gradient descent has no safe constant step; use Newton or L-BFGS.");
         int d = FeatureCount;
         if (d <= ExactCurvatureLimit)
         {
-            // At θ = 0, b = 0 every p(1−p) is ¼, its maximum: the Hessian there, ¼G + λ·diag(1, …, 1, 0), bounds the
-            // Hessian everywhere, and one pass plus an eigendecomposition gives its largest eigenvalue exactly.
-            var bound = Hessian(new double[d + 1]) / WeightSum;
-            return bound.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric).EigenValues.Real().Maximum() * (1 + 1e-9);
+            // The Hessian with every row at the loss's largest curvature bounds the Hessian everywhere, and one pass plus an
+            // eigendecomposition gives its largest eigenvalue exactly.
+            var bound = Hessian<MaximumCurvatureOf<TLoss>>(new double[d + 1]) / WeightSum;
+            return bound.Evd(Symmetricity.Symmetric).EigenValues.Real().Maximum() * (1 + 1e-9);
         }
         var v = new double[d + 1];
         Array.Fill(v, 1 / Math.Sqrt(d + 1));
@@ -191,14 +184,13 @@ internal sealed class LogisticObjective
             {
                 var (from, to) = Range(0, Count, _partitions, p);
                 var acc = new double[d + 1];
-                LogisticKernels.GramProduct(_features.AsSpan(from * d, (to - from) * d),
-                    _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from), to - from, d, v, acc);
+                if (_rows is DenseRows dense)
+                    GlmKernels.GramProduct(dense.Rows(from, to), WeightsOf(from, to), to - from, d, v, acc);
+                else
+                    SparseGlmKernels.GramProduct((SparseRows)_rows, from, to, _weights, v, acc);
                 partials[p] = acc;
             }
-            if (_partitions == 1 || Threads == 1)
-                for (int p = 0; p < _partitions; p++) Partition(p);
-            else
-                Parallel.For(0, _partitions, _parallel, Partition);
+            Run(_partitions, Partition);
             Array.Clear(product);
             for (int p = 0; p < _partitions; p++)
                 for (int k = 0; k <= d; k++) product[k] += partials[p][k];
@@ -211,7 +203,18 @@ internal sealed class LogisticObjective
             if (settled) break;
         }
         // Power iteration approaches λmax from below: a 5% margin keeps 1/L a descent step.
-        return 0.25 * eigenvalue * 1.05 + L2;
+        return TLoss.MaximumCurvature * eigenvalue * 1.05 + L2;
+    }
+
+    private ReadOnlySpan<float> WeightsOf(int from, int to)
+        => _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from);
+
+    private void Run(int partitions, Action<int> partition)
+    {
+        if (partitions == 1 || Threads == 1)
+            for (int p = 0; p < partitions; p++) partition(p);
+        else
+            Parallel.For(0, partitions, _parallel, partition);
     }
 
     private static (int From, int To) Range(int start, int rows, int partitions, int p)
