@@ -74,8 +74,13 @@ public sealed class LinearRegressionStatistics : CoefficientStatistics
     /// Computes the statistics of the linear model <paramref name="weights"/>, <paramref name="bias"/> on the data summarised by
     /// <paramref name="moments"/>; the covariance assumes the model is the (ridge) least-squares fit with <paramref name="l2Regularization"/>.
     /// </summary>
+    /// <param name="moments">The sufficient statistics.</param>
+    /// <param name="weights">θ.</param>
+    /// <param name="bias">b.</param>
+    /// <param name="l2Regularization">λ of the fit.</param>
+    /// <param name="skipCoefficientStatistics">Why the standard errors are not to be computed (null: compute them).</param>
     internal static LinearRegressionStatistics Compute(LeastSquaresMoments moments, IReadOnlyList<double> weights, double bias,
-        double l2Regularization = 0)
+        double l2Regularization = 0, string? skipCoefficientStatistics = null)
     {
         ArgumentNullException.ThrowIfNull(moments);
         ArgumentNullException.ThrowIfNull(weights);
@@ -91,7 +96,11 @@ public sealed class LinearRegressionStatistics : CoefficientStatistics
 
         string? reason = null;
         double[]? standardErrors = null;
-        if (moments.Count <= p)
+        if (skipCoefficientStatistics is not null)
+        {
+            reason = skipCoefficientStatistics;
+        }
+        else if (moments.Count <= p)
         {
             reason = $"coefficient statistics need more rows than coefficients (n = {moments.Count}, p = {p})";
         }

@@ -5,10 +5,10 @@ namespace MlNetExtensions.Numerics;
 /// <summary>The coefficients of a least-squares fit and how they were found.</summary>
 /// <param name="Weights">θ, one per feature.</param>
 /// <param name="Bias">b = ȳ − θᵀx̄ (never penalised).</param>
-/// <param name="Rank">Numerical rank of the (regularised) centred Gram matrix.</param>
+/// <param name="Rank">Numerical rank of the (regularised) centred Gram matrix (null when the conjugate-gradient fallback did not compute it).</param>
 /// <param name="IsMinimumNorm">True when the system was singular or ill-conditioned and the minimum-norm solution was returned.</param>
 /// <param name="Diagnostic">Why the fallback was taken (null when Cholesky succeeded).</param>
-internal sealed record LeastSquaresSolution(double[] Weights, double Bias, int Rank, bool IsMinimumNorm, string? Diagnostic);
+internal sealed record LeastSquaresSolution(double[] Weights, double Bias, int? Rank, bool IsMinimumNorm, string? Diagnostic);
 
 /// <summary>
 /// Solves the centred normal equations (C + λI)θ = Σw(x−x̄)(y−ȳ), b = ȳ − θᵀx̄.
@@ -24,6 +24,10 @@ internal static class LeastSquaresSolver
     /// <summary>Eigenvalues below this fraction of the largest are treated as zero by the minimum-norm solve.</summary>
     private const double RelativeEigenvalueCutoff = 1e-12;
 
+    /// <summary>Up to this d the singular case is solved by an eigendecomposition (2 s at d = 1,000 in managed code, 26 s at
+    /// 2,000); beyond it by conjugate gradients on the Gram matrix from zero, which also converge to the minimum-norm solution.</summary>
+    private const int EigenFallbackLimit = 1024;
+
     /// <summary>Solves the (ridge) least-squares problem described by <paramref name="moments"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="l2Regularization"/> is negative or not finite.</exception>
     public static LeastSquaresSolution Solve(LeastSquaresMoments moments, double l2Regularization)
@@ -38,9 +42,20 @@ internal static class LeastSquaresSolver
         var rhs = Vector<double>.Build.DenseOfArray(moments.FeatureLabelProducts);
 
         string? diagnostic = TryCholesky(gram, rhs, out var theta);
-        int rank = d;
-        if (diagnostic is not null)
-            theta = MinimumNorm(gram, rhs, out rank);
+        int? rank = d;
+        if (diagnostic is not null && d <= EigenFallbackLimit)
+        {
+            theta = MinimumNorm(gram, rhs, out int eigenRank);
+            rank = eigenRank;
+        }
+        else if (diagnostic is not null)
+        {
+            var x = new double[d];
+            var result = ConjugateGradient.Solve(new DenseSymmetricOperator(gram), moments.FeatureLabelProducts, x, 1e-12, 10 * d);
+            theta = Vector<double>.Build.DenseOfArray(x);
+            rank = null;
+            diagnostic += $"; solved by conjugate gradients from zero ({result.Iterations} iterations, relative residual {result.RelativeResidual:G3})";
+        }
 
         var weights = theta!.ToArray();
         double bias = moments.LabelMean;

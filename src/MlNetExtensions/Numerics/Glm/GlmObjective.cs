@@ -10,21 +10,13 @@ namespace MlNetExtensions.Numerics.Glm;
 /// Hessian. Parameters are [θ₀ … θ_{d−1}, b] (bias last, unpenalised).
 /// </summary>
 /// <remarks>
-/// The rows are cut into a fixed number of contiguous partitions that depends only on n (never on the thread count),
-/// each partition sums into its own accumulator, and the partials are added in partition order: the result is the
-/// same to the bit on one thread or many, while <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>
-/// spreads the partitions over the cores when n is large enough to pay for it.
+/// The rows are cut into <see cref="RowPartitions"/>, each partition sums into its own accumulator, and the partials are
+/// added in partition order: the result is the same to the bit on one thread or many.
 /// </remarks>
 internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
 {
-    /// <summary>Rows per partition at least (smaller partitions do not pay for the scheduling).</summary>
-    private const int MinPartitionRows = 4096;
-
     /// <summary>Memory all Hessian partials together may take.</summary>
     private const long HessianPartialBudgetBytes = 64L << 20;
-
-    /// <summary>At most this many partitions: enough to balance two to eight cores, few enough to keep Hessian partials small.</summary>
-    private const int MaxPartitions = 16;
 
     /// <summary>
     /// Up to this many features the curvature bound comes from one Hessian pass (O(n·d²), on the fast SYRK kernel) and an
@@ -35,8 +27,8 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     private readonly FeatureRows _rows;
     private readonly float[] _labels;
     private readonly float[]? _weights;
+    private readonly RowPartitions _partitioning;
     private readonly int _partitions;
-    private readonly ParallelOptions _parallel;
     private readonly double[][] _gradientPartials;
     private readonly GlmPassResult[] _passPartials;
 
@@ -56,9 +48,9 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         FeatureCount = featureCount;
         WeightSum = weightSum;
         L2 = l2Regularization;
-        _partitions = Math.Clamp(count / MinPartitionRows, 1, MaxPartitions);
-        Threads = _partitions == 1 ? 1 : Math.Max(1, threads);
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+        _partitioning = new RowPartitions(count, threads);
+        _partitions = _partitioning.Count;
+        Threads = _partitioning.Threads;
         _gradientPartials = new double[_partitions][];
         for (int p = 0; p < _partitions; p++) _gradientPartials[p] = new double[featureCount + 1];
         _passPartials = new GlmPassResult[_partitions];
@@ -81,7 +73,7 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     {
         int d = FeatureCount;
         var theta = parameters.ToArray();
-        int partitions = rows == Count ? _partitions : Math.Clamp(rows / MinPartitionRows, 1, MaxPartitions);
+        int partitions = rows == Count ? _partitions : RowPartitions.CountFor(rows);
         void Partition(int p)
         {
             var (from, to) = Range(start, rows, partitions, p);
@@ -209,18 +201,7 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     private ReadOnlySpan<float> WeightsOf(int from, int to)
         => _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from);
 
-    private void Run(int partitions, Action<int> partition)
-    {
-        if (partitions == 1 || Threads == 1)
-            for (int p = 0; p < partitions; p++) partition(p);
-        else
-            Parallel.For(0, partitions, _parallel, partition);
-    }
+    private void Run(int partitions, Action<int> partition) => _partitioning.Run(partitions, partition);
 
-    private static (int From, int To) Range(int start, int rows, int partitions, int p)
-    {
-        long from = start + (long)rows * p / partitions;
-        long to = start + (long)rows * (p + 1) / partitions;
-        return ((int)from, (int)to);
-    }
+    private static (int From, int To) Range(int start, int rows, int partitions, int p) => RowPartitions.Range(start, rows, partitions, p);
 }
