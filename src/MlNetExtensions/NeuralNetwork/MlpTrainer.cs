@@ -55,7 +55,7 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
         var head = MlpTaskHead.For(Task);
         var result = MlpLearner.Train(context.Environment, context.Channel, data, head, head.OutputUnits(reader.ClassCount), _options, seed);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
-            reader.GetClassNames());
+            reader.GetClassNames(), _options);
         return MlpPredictionTransformer.Create(context.Environment, model, context.Data, _options.FeatureColumnName, _options.LabelColumnName);
     }
 }
