@@ -104,25 +104,36 @@ public sealed class ClosedFormLinearRegressionTrainer
         int d = context.Reader.FeatureCount;
         var solver = ChooseSolver(_options.Solver, d, context.Budget, context.Channel);
         var (weights, bias, statistics) = solver == LinearRegressionSolver.NormalEquations
-            ? SolveNormalEquations(context)
+            ? SolveNormalEquations(Accumulate(context.Environment, context.Channel, context.Reader, _options.NumberOfThreads).Moments,
+                _options, context.Channel)
             : SolveByConjugateGradients(context);
+        return CreateTransformer(context.Environment, context.Channel, _options, weights, bias, statistics, context.Data.Schema);
+    }
 
+    /// <summary>
+    /// ML.NET's linear model and prediction transformer for a solution, with its statistics attached: what every fit of this
+    /// trainer returns, in process or over shards (MlNetExtensions.Orleans).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A coefficient does not fit in Single.</exception>
+    internal static RegressionPredictionTransformer<LinearRegressionModelParameters> CreateTransformer(IHostEnvironment env, IChannel channel,
+        Options options, double[] weights, double bias, LinearRegressionStatistics statistics, DataViewSchema trainSchema)
+    {
         var weightsFloat = weights.Select(w => (float)w).ToArray();
         if (!weightsFloat.All(float.IsFinite) || !float.IsFinite((float)bias))
             throw new InvalidOperationException(
                 $"The least-squares coefficients do not fit in Single, the precision of ML.NET's linear model (largest |weight| " +
                 $"{weights.Select(Math.Abs).DefaultIfEmpty(0).Max():G3}, bias {bias:G3}): feature column " +
-                $"'{_options.FeatureColumnName}' holds values too small or label column '{_options.LabelColumnName}' values too large for it. " +
-                $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{_options.FeatureColumnName}\").");
-        var model = MlNetInternals.CreateLinearRegressionModel(context.Environment, weightsFloat, (float)bias);
+                $"'{options.FeatureColumnName}' holds values too small or label column '{options.LabelColumnName}' values too large for it. " +
+                $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{options.FeatureColumnName}\").");
+        var model = MlNetInternals.CreateLinearRegressionModel(env, weightsFloat, (float)bias);
         LinearRegressionModelExtensions.Attach(model, statistics);
         if (statistics.UnavailableReason is not null)
-            context.Channel.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
-        return MlNetInternals.CreateRegressionTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
+            channel.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
+        return MlNetInternals.CreateRegressionTransformer(env, model, trainSchema, options.FeatureColumnName);
     }
 
     /// <summary>Resolves Auto (see <see cref="LinearRegressionSolver.Auto"/>); an explicit NormalEquations over the budget throws.</summary>
-    private static LinearRegressionSolver ChooseSolver(LinearRegressionSolver requested, int d, MemoryBudget budget, IChannel channel)
+    internal static LinearRegressionSolver ChooseSolver(LinearRegressionSolver requested, int d, MemoryBudget budget, IChannel channel)
     {
         double bytes = NormalEquationMatrixCopies * MemoryBudget.SquareMatrixBytes(d + 2L);
         if (requested == LinearRegressionSolver.NormalEquations)
@@ -136,26 +147,29 @@ public sealed class ClosedFormLinearRegressionTrainer
         return normal ? LinearRegressionSolver.NormalEquations : LinearRegressionSolver.ConjugateGradient;
     }
 
-    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveNormalEquations(TrainingContext context)
+    /// <summary>
+    /// Solves the normal equations <paramref name="moments"/> describe (the statistics of every row, from one pass or merged
+    /// from shards) with the options' λ, and computes the statistics the options ask for.
+    /// </summary>
+    internal static (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveNormalEquations(LeastSquaresMoments moments,
+        Options options, IChannel channel)
     {
-        var ch = context.Channel;
-        int d = context.Reader.FeatureCount;
-        var (moments, _) = Accumulate(context.Environment, ch, context.Reader, _options.NumberOfThreads);
-        var solution = LeastSquaresSolver.Solve(moments, _options.L2Regularization);
+        int d = moments.FeatureCount;
+        var solution = LeastSquaresSolver.Solve(moments, options.L2Regularization);
         if (solution.IsMinimumNorm)
-            ch.Warning(MessageSensitivity.None,
+            channel.Warning(MessageSensitivity.None,
                 $"Returned the minimum-norm least-squares solution (rank {solution.Rank?.ToString(CultureInfo.InvariantCulture) ?? "not computed"} of {d}): {solution.Diagnostic}.");
-        var (compute, reason) = PlanStatistics(d, context.Budget);
-        var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, _options.L2Regularization,
+        var (compute, reason) = PlanStatistics(options, d);
+        var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, options.L2Regularization,
             compute ? null : reason);
         return (solution.Weights, solution.Bias, statistics);
     }
 
     /// <summary>The statistics plan for the normal equations: the inverse is as big and as costly as the solve.</summary>
-    private (bool Compute, string? Reason) PlanStatistics(int d, MemoryBudget budget)
+    private static (bool Compute, string? Reason) PlanStatistics(Options options, int d)
     {
-        if (_options.ComputeStatistics == false) return (false, "ComputeStatistics = false");
-        if (_options.ComputeStatistics is null && d > 1000)
+        if (options.ComputeStatistics == false) return (false, "ComputeStatistics = false");
+        if (options.ComputeStatistics is null && d > 1000)
             return (false, $"the coefficient covariance needs the O(d³) inverse, skipped by default above d = 1,000 (d = {d:N0}); set ComputeStatistics = true to compute it");
         return (true, null);
     }
@@ -204,6 +218,17 @@ public sealed class ClosedFormLinearRegressionTrainer
     internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, IChannel? channel,
         TrainingDataReader reader, int? threads)
     {
+        var (accumulator, summary) = AccumulateRows(env, channel, reader, threads);
+        return (accumulator.ToMoments(), summary);
+    }
+
+    /// <summary>
+    /// <see cref="Accumulate"/> stopping short of the moments: the merged accumulator, which merges further (a shard's
+    /// statistics into those of the others).
+    /// </summary>
+    internal static (NormalEquationAccumulator Accumulator, ReadSummary Summary) AccumulateRows(IHostEnvironment env, IChannel? channel,
+        TrainingDataReader reader, int? threads)
+    {
         bool weighted = reader.HasWeights;
         var (states, summary) = ParallelBlockPipeline.Run(reader, env, channel, threads ?? Environment.ProcessorCount,
             () => new NormalEquationAccumulator(reader.FeatureCount),
@@ -219,6 +244,6 @@ public sealed class ClosedFormLinearRegressionTrainer
             adaptive: threads is null);
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);
-        return (total.ToMoments(), summary);
+        return (total, summary);
     }
 }

@@ -136,21 +136,49 @@ public sealed class BceLogisticRegressionTrainer
     {
         var ch = context.Channel;
         var data = new GlmData(context.ReadAll(), _options.ExampleWeightColumnName is not null);
-        int d = data.FeatureCount;
-        double weightSum = data.WeightSum, positiveWeight = data.LabelWeightSum;
+        var totals = data.Totals;
+        RequireBothClasses(_options, totals);
+        var kind = ChooseMinimizer(_options, data.FeatureCount, context.Budget, ch);
+        var minimization = MinimizationSettings(_options, data, kind);
+        var objective = GlmTraining.CreateObjective<LogisticLoss>(data, _options.L2Regularization, context.MaximumThreads);
+        return TrainOn(context.Environment, ch, context.Clock, _options, objective, totals, kind, minimization, context.Budget, context.Data.Schema);
+    }
+
+    /// <summary>Throws unless the rows with a positive weight hold both classes.</summary>
+    /// <exception cref="InvalidOperationException">A single class.</exception>
+    internal static void RequireBothClasses(Options options, GlmTotals totals)
+    {
+        double weightSum = totals.WeightSum, positiveWeight = totals.LabelWeightSum;
         if (positiveWeight <= 0 || positiveWeight >= weightSum)
             throw new InvalidOperationException(
-                $"Label column '{_options.LabelColumnName}' holds a single class: all {data.PositiveWeightRows} usable rows with a positive weight are " +
+                $"Label column '{options.LabelColumnName}' holds a single class: all {totals.PositiveWeightRows} usable rows with a positive weight are " +
                 $"{(positiveWeight <= 0 ? "0 (false)" : "1 (true)")}. Binary classification needs rows of both classes.");
+    }
 
-        var kind = GlmTraining.ChooseMinimizer(MinimizerKindOf(_options.Optimizer), d, context.Budget, ch);
-        var settings = new GlmSettings(_options.L2Regularization, kind, NameOf(kind),
-            GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate, _options.BatchSize,
-                _options.HistorySize, _options.Seed, data, kind), _options.ComputeStatistics);
+    /// <summary>The options' optimizer, Auto resolved for <paramref name="featureCount"/> features (see <see cref="GlmTraining.ChooseMinimizer"/>).</summary>
+    internal static MinimizerKind ChooseMinimizer(Options options, int featureCount, MemoryBudget budget, IChannel channel)
+        => GlmTraining.ChooseMinimizer(MinimizerKindOf(options.Optimizer), featureCount, budget, channel);
+
+    /// <summary>The minimiser's settings; <paramref name="data"/> (the rows in this process) is needed only for mini-batches.</summary>
+    internal static MinimizerSettings MinimizationSettings(Options options, GlmData? data, MinimizerKind kind)
+        => GlmTraining.Settings(options.MaximumNumberOfIterations, options.GradientTolerance, options.LearningRate, options.BatchSize,
+            options.HistorySize, options.Seed, data, kind);
+
+    /// <summary>
+    /// The fit proper, over any <paramref name="objective"/> (the rows of this process, or shards on an Orleans cluster): the
+    /// minimiser with the separation rule, the warnings, the statistics, and ML.NET's calibrated model with its report attached.
+    /// </summary>
+    internal static BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> TrainOn(
+        IHostEnvironment env, IChannel ch, Stopwatch clock, Options options, IGlmObjective objective, GlmTotals totals, MinimizerKind kind,
+        MinimizerSettings minimization, MemoryBudget budget, DataViewSchema trainSchema)
+    {
+        int d = objective.FeatureCount;
+        double weightSum = totals.WeightSum, positiveWeight = totals.LabelWeightSum;
+        var settings = new GlmSettings(options.L2Regularization, kind, NameOf(kind), minimization, options.ComputeStatistics);
         double pBar = positiveWeight / weightSum;
-        var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, Math.Log(pBar / (1 - pBar)),
-            (objective, start) => SeparationRule.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
-            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget),
+        var fit = GlmTraining.Fit(objective, ch, clock, settings, Math.Log(pBar / (1 - pBar)),
+            (objective, start) => SeparationRule.Minimize(kind, objective, start, settings.Minimization, env, ch),
+            GlmTraining.PlanStatistics(options.ComputeStatistics, d, budget),
             result => result.Reason == StopReason.NoFiniteOptimum
                 ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
                 : null);
@@ -160,27 +188,27 @@ public sealed class BceLogisticRegressionTrainer
                 $"The training data is linearly separable: after {result.Iterations} iterations the loss ({result.Objective:G4}) is heading to 0 " +
                 $"while the weights (norm {fit.WeightNorm:G4}) grow without bound, so there is no finite optimum without a penalty. " +
                 "Stopped there instead of iterating to the cap. Set L2Regularization > 0 (for example 1e-3) for a finite, unique optimum.");
-        else if (_options.L2Regularization == 0 && fit.MaxAbsScore > SaturatedScore)
+        else if (options.L2Regularization == 0 && fit.MaxAbsScore > SaturatedScore)
             ch.Warning(MessageSensitivity.None,
                 $"Fitted probabilities numerically 0 or 1 occurred (|score| up to {fit.MaxAbsScore:G3}, weight norm {fit.WeightNorm:G4}): " +
                 "the data may be quasi-separable, in which case some weights have no finite estimate and their size reflects only where " +
                 "the optimizer stopped. Set L2Regularization > 0 for a finite, unique optimum.");
 
-        var (weightsFloat, biasFloat) = GlmTraining.ToSingle(fit.Parameters, _options.FeatureColumnName);
-        var statistics = LogisticRegressionStatistics.Compute(data.PositiveWeightRows, weightSum, positiveWeight, fit.LossSum, fit.Parameters,
+        var (weightsFloat, biasFloat) = GlmTraining.ToSingle(fit.Parameters, options.FeatureColumnName);
+        var statistics = LogisticRegressionStatistics.Compute(totals.PositiveWeightRows, weightSum, positiveWeight, fit.LossSum, fit.Parameters,
             fit.Hessian, fit.StatisticsUnavailableReason);
         ModelStatisticsBase? mlnetStatistics = null;
         if (statistics.StandardErrors is { } se)
-            mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(context.Environment, data.PositiveWeightRows, d + 1, (float)statistics.Deviance,
+            mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(env, totals.PositiveWeightRows, d + 1, (float)statistics.Deviance,
                 (float)statistics.NullDeviance, se.Select(v => (float)v).ToArray(), weightsFloat, biasFloat);
         else
             ch.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
 
-        var model = MlNetInternals.CreateCalibratedLinearBinaryModel(context.Environment, weightsFloat, biasFloat, mlnetStatistics);
+        var model = MlNetInternals.CreateCalibratedLinearBinaryModel(env, weightsFloat, biasFloat, mlnetStatistics);
         var report = new LogisticRegressionTrainingReport(OptimizerOf(kind), result.Iterations, result.Reason == StopReason.Converged,
-            result.Reason == StopReason.NoFiniteOptimum, result.Objective, result.GradientNorm, result.ObjectiveHistory, context.Clock.Elapsed);
+            result.Reason == StopReason.NoFiniteOptimum, result.Objective, result.GradientNorm, result.ObjectiveHistory, clock.Elapsed);
         LogisticRegressionModelExtensions.Attach(model.SubModel, report, statistics);
-        return MlNetInternals.CreateBinaryTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
+        return MlNetInternals.CreateBinaryTransformer(env, model, trainSchema, options.FeatureColumnName);
     }
 
     private static MinimizerKind? MinimizerKindOf(LogisticOptimizer optimizer) => optimizer switch

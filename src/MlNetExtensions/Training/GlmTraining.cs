@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using MathNet.Numerics.LinearAlgebra;
 using Microsoft.ML.Runtime;
@@ -49,6 +50,9 @@ internal sealed class GlmData
     /// <summary>Σw·y/Σw.</summary>
     public double WeightedLabelMean => LabelWeightSum / WeightSum;
 
+    /// <summary>The sums as <see cref="GlmTotals"/>.</summary>
+    public GlmTotals Totals => new(WeightSum, LabelWeightSum, PositiveWeightRows);
+
     /// <summary>Shuffles the rows once (for mini-batch gradient descent, which takes contiguous batches) with <paramref name="seed"/>.</summary>
     public void Shuffle(int seed)
     {
@@ -65,6 +69,12 @@ internal sealed class GlmData
         return sums;
     }
 }
+
+/// <summary>The sums over all rows a GLM trainer needs besides its objective (in process from <see cref="GlmData"/>, or added up over shards).</summary>
+/// <param name="WeightSum">Σw.</param>
+/// <param name="LabelWeightSum">Σw·y.</param>
+/// <param name="PositiveWeightRows">Rows with w &gt; 0 (the n of the statistics).</param>
+internal readonly record struct GlmTotals(double WeightSum, double LabelWeightSum, long PositiveWeightRows);
 
 /// <summary>Where a GLM fit ended: the parameters [θ, b], how the minimiser got there, and what the last pass saw.</summary>
 internal sealed record GlmFit(double[] Parameters, OptimizationResult Result, double LossSum, double MaxAbsScore, int Threads,
@@ -137,25 +147,37 @@ internal static class GlmTraining
     }
 
     /// <summary>
-    /// Minimises the GLM objective of <typeparamref name="TLoss"/> from θ = 0, b = <paramref name="startBias"/> (the null
-    /// model's optimum), with <paramref name="minimize"/> (the trainer's minimiser with its stopping rule), logs the
-    /// outcome, and computes the Hessian at the optimum when the statistics are planned.
+    /// Minimises the GLM objective of <typeparamref name="TLoss"/> over the rows of <paramref name="data"/> (see
+    /// <see cref="Fit(IGlmObjective, IChannel, Stopwatch, GlmSettings, double, Func{IGlmObjective, double[], OptimizationResult}, ValueTuple{bool, string}, Func{OptimizationResult, string}?)"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The minimiser produced non-finite parameters.</exception>
     public static GlmFit Fit<TLoss>(TrainingContext context, GlmData data, GlmSettings settings, double startBias,
         Func<IGlmObjective, double[], OptimizationResult> minimize, (bool Compute, string? Reason) statistics,
         Func<OptimizationResult, string?>? statisticsVeto = null) where TLoss : IGlmLoss
+        => Fit(CreateObjective<TLoss>(data, settings.L2, context.MaximumThreads), context.Channel, context.Clock, settings, startBias,
+            minimize, statistics, statisticsVeto);
+
+    /// <summary>The objective over the rows of <paramref name="data"/> held in this process.</summary>
+    public static GlmObjective<TLoss> CreateObjective<TLoss>(GlmData data, double l2, int threads) where TLoss : IGlmLoss
+        => new(data.Set.Features, data.Set.Labels, data.Weighted ? data.Set.Weights : null, data.WeightSum, l2, threads);
+
+    /// <summary>
+    /// Minimises <paramref name="objective"/> (over rows in this process, or over shards elsewhere) from θ = 0, b =
+    /// <paramref name="startBias"/> (the null model's optimum), with <paramref name="minimize"/> (the trainer's minimiser with
+    /// its stopping rule), logs the outcome, and computes the Hessian at the optimum when the statistics are planned.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The minimiser produced non-finite parameters.</exception>
+    public static GlmFit Fit(IGlmObjective objective, IChannel ch, Stopwatch clock, GlmSettings settings, double startBias,
+        Func<IGlmObjective, double[], OptimizationResult> minimize, (bool Compute, string? Reason) statistics,
+        Func<OptimizationResult, string?>? statisticsVeto = null)
     {
-        var ch = context.Channel;
-        int d = data.FeatureCount;
-        var objective = new GlmObjective<TLoss>(data.Set.Features, data.Set.Labels, data.Weighted ? data.Set.Weights : null,
-            data.WeightSum, settings.L2, context.MaximumThreads);
+        int d = objective.FeatureCount;
         var start = new double[d + 1];
         start[d] = startBias;
         var result = minimize(objective, start);
         ch.Info(MessageSensitivity.None,
             $"{settings.MinimizerName}: {result.Iterations} iterations, objective {result.Objective:G10}, gradient norm {result.GradientNorm:G3}, " +
-            $"{objective.Threads} thread(s), {context.Clock.ElapsedMilliseconds} ms.");
+            $"{objective.Threads} thread(s), {clock.ElapsedMilliseconds} ms.");
         if (!result.Parameters.All(double.IsFinite))
             throw new InvalidOperationException($"The {settings.MinimizerName} optimizer produced non-finite weights; try L2Regularization > 0.");
         ReportStop(ch, settings, result);
@@ -174,12 +196,15 @@ internal static class GlmTraining
     }
 
     /// <summary>The minimiser's settings from the options every GLM trainer has.</summary>
+    /// <remarks>Mini-batches (gradient descent with a <paramref name="batchSize"/>) shuffle the rows of <paramref name="data"/>
+    /// once, so they need the rows in this process.</remarks>
     public static MinimizerSettings Settings(int maximumIterations, double tolerance, double? learningRate, int? batchSize, int historySize,
-        int seed, GlmData data, MinimizerKind kind)
+        int seed, GlmData? data, MinimizerKind kind)
     {
         double[]? batchWeightSums = null;
         if (kind == MinimizerKind.GradientDescent && batchSize is int batch)
         {
+            if (data is null) throw new ArgumentNullException(nameof(data), "Mini-batch gradient descent needs the rows held in this process.");
             data.Shuffle(seed);
             batchWeightSums = data.BatchWeightSums(batch);
         }

@@ -104,4 +104,34 @@ public class NormalEquationAccumulatorTests
     [Fact]
     public void ToMoments_Empty_Throws()
         => Assert.Throws<InvalidOperationException>(() => new NormalEquationAccumulator(2).ToMoments());
+
+    [Fact]
+    public void Snapshot_RestoredShards_MergeBitIdenticallyToTheOriginals()
+    {
+        // What a shard grain sends to the client: the restored accumulator must merge exactly like the one it was taken of.
+        const int n = 500, d = 5;
+        var (x, y, w) = Rows(n, d, seed: 3, offset: 100);
+        var shards = new[] { (From: 0, To: 200), (From: 200, To: 201), (From: 201, To: n) }.Select(c =>
+        {
+            var shard = new NormalEquationAccumulator(d);
+            shard.AddRows(x.AsSpan(c.From * d, (c.To - c.From) * d), y.AsSpan(c.From, c.To - c.From), w.AsSpan(c.From, c.To - c.From));
+            return shard;
+        }).ToArray();
+        var direct = new NormalEquationAccumulator(d);
+        var restored = new NormalEquationAccumulator(d);
+        foreach (var shard in shards)
+        {
+            direct.Merge(shard);
+            var snapshot = shard.ToSnapshot();
+            Assert.Equal((d + 2) * (d + 3) / 2, snapshot.UpperSums.Length);
+            restored.Merge(NormalEquationAccumulator.FromSnapshot(snapshot));
+        }
+        var (a, b) = (direct.ToMoments(), restored.ToMoments());
+        Assert.Equal(a.Count, b.Count);
+        Assert.Equal(a.CrossProducts, b.CrossProducts);
+        Assert.Equal(a.FeatureLabelProducts, b.FeatureLabelProducts);
+        Assert.Equal(a.FeatureMeans, b.FeatureMeans);
+        Assert.Equal(a.LabelSumOfSquares, b.LabelSumOfSquares);
+        Assert.Throws<ArgumentException>(() => NormalEquationAccumulator.FromSnapshot(shards[0].ToSnapshot() with { UpperSums = new double[3] }));
+    }
 }

@@ -18,12 +18,6 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     /// <summary>Memory all Hessian partials together may take.</summary>
     private const long HessianPartialBudgetBytes = 64L << 20;
 
-    /// <summary>
-    /// Up to this many features the curvature bound comes from one Hessian pass (O(n·d²), on the fast SYRK kernel) and an
-    /// eigendecomposition; beyond it from power iteration (about 30 passes of O(n·d)), which is then cheaper.
-    /// </summary>
-    private const int ExactCurvatureLimit = 256;
-
     private readonly FeatureRows _rows;
     private readonly float[] _labels;
     private readonly float[]? _weights;
@@ -101,17 +95,40 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         LastLossSum = loss;
         LastMinMargin = minMargin;
         LastMaxAbsScore = maxAbsScore;
+        return Penalise(loss, gradient, parameters, weightSum, L2);
+    }
+
+    /// <summary>
+    /// Turns a pass's sums (Σw·ℓ and its gradient Σw·ℓ'·x̃, in <paramref name="gradient"/>) into the objective
+    /// (Σw·ℓ)/<paramref name="weightSum"/> + (λ/2)‖θ‖² and its gradient, in place: the one place that defines f from the sums,
+    /// whether they come from this process's partitions or from shards on other machines.
+    /// </summary>
+    internal static double Penalise(double lossSum, Span<double> gradient, ReadOnlySpan<double> parameters, double weightSum, double l2)
+    {
+        int d = parameters.Length - 1;
         double scale = 1 / weightSum, penalty = 0;
         for (int k = 0; k <= d; k++) gradient[k] *= scale;
         for (int k = 0; k < d; k++)
         {
-            gradient[k] += L2 * parameters[k];
+            gradient[k] += l2 * parameters[k];
             penalty += parameters[k] * parameters[k];
         }
-        return loss * scale + 0.5 * L2 * penalty;
+        return lossSum * scale + 0.5 * l2 * penalty;
+    }
+
+    /// <summary>Adds the penalty's curvature λ·Σw to the weights' diagonal of an unnormalised Hessian (bias last, unpenalised).</summary>
+    internal static void AddPenaltyCurvature(Matrix<double> hessian, double l2, double weightSum)
+    {
+        for (int k = 0; k < hessian.RowCount - 1; k++) hessian[k, k] += l2 * weightSum;
     }
 
     public Matrix<double> Hessian(ReadOnlySpan<double> parameters) => Hessian<TLoss>(parameters);
+
+    /// <summary>
+    /// The Hessian at θ = 0 with every row at the loss's largest curvature (penalty included), which bounds the Hessian
+    /// everywhere: what <see cref="CurvatureBound"/> takes the largest eigenvalue of for small d.
+    /// </summary>
+    internal Matrix<double> CurvatureBoundHessian() => Hessian<MaximumCurvatureOf<TLoss>>(new double[FeatureCount + 1]);
 
     /// <summary>The Hessian with the curvature of <typeparamref name="TCurvature"/> (the loss itself, or its bound).</summary>
     private Matrix<double> Hessian<TCurvature>(ReadOnlySpan<double> parameters) where TCurvature : IGlmLoss
@@ -149,53 +166,32 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
                 h[i, j] = v;
                 h[j, i] = v;
             }
-        for (int k = 0; k < d; k++) h[k, k] += L2 * WeightSum;
+        AddPenaltyCurvature(h, L2, WeightSum);
         return h;
     }
 
     public double CurvatureBound(int iterations = 30)
+        => GlmCurvatureBound.Compute<TLoss>(FeatureCount, L2, WeightSum, CurvatureBoundHessian, GramProduct, iterations);
+
+    /// <summary>Σw·x̃x̃ᵀv over the rows (x̃ = [x, 1]) into <paramref name="product"/>: one power-iteration pass.</summary>
+    internal void GramProduct(double[] v, double[] product)
     {
-        if (!double.IsFinite(TLoss.MaximumCurvature))
-            throw new NotSupportedException("The loss has unbounded curvature: gradient descent has no safe constant step; use Newton or L-BFGS.");
         int d = FeatureCount;
-        if (d <= ExactCurvatureLimit)
-        {
-            // The Hessian with every row at the loss's largest curvature bounds the Hessian everywhere, and one pass plus an
-            // eigendecomposition gives its largest eigenvalue exactly.
-            var bound = Hessian<MaximumCurvatureOf<TLoss>>(new double[d + 1]) / WeightSum;
-            return bound.Evd(Symmetricity.Symmetric).EigenValues.Real().Maximum() * (1 + 1e-9);
-        }
-        var v = new double[d + 1];
-        Array.Fill(v, 1 / Math.Sqrt(d + 1));
-        var product = new double[d + 1];
-        double eigenvalue = 0;
         var partials = new double[_partitions][];
-        for (int it = 0; it < iterations; it++)
+        void Partition(int p)
         {
-            void Partition(int p)
-            {
-                var (from, to) = Range(0, Count, _partitions, p);
-                var acc = new double[d + 1];
-                if (_rows is DenseRows dense)
-                    GlmKernels.GramProduct(dense.Rows(from, to), WeightsOf(from, to), to - from, d, v, acc);
-                else
-                    SparseGlmKernels.GramProduct((SparseRows)_rows, from, to, _weights, v, acc);
-                partials[p] = acc;
-            }
-            Run(_partitions, Partition);
-            Array.Clear(product);
-            for (int p = 0; p < _partitions; p++)
-                for (int k = 0; k <= d; k++) product[k] += partials[p][k];
-            double norm = Math.Sqrt(product.Sum(x => x * x));
-            if (!(norm > 0)) break;
-            double next = norm / WeightSum;
-            for (int k = 0; k <= d; k++) v[k] = product[k] / norm;
-            bool settled = Math.Abs(next - eigenvalue) <= 1e-3 * next;
-            eigenvalue = next;
-            if (settled) break;
+            var (from, to) = Range(0, Count, _partitions, p);
+            var acc = new double[d + 1];
+            if (_rows is DenseRows dense)
+                GlmKernels.GramProduct(dense.Rows(from, to), WeightsOf(from, to), to - from, d, v, acc);
+            else
+                SparseGlmKernels.GramProduct((SparseRows)_rows, from, to, _weights, v, acc);
+            partials[p] = acc;
         }
-        // Power iteration approaches λmax from below: a 5% margin keeps 1/L a descent step.
-        return TLoss.MaximumCurvature * eigenvalue * 1.05 + L2;
+        Run(_partitions, Partition);
+        Array.Clear(product);
+        for (int p = 0; p < _partitions; p++)
+            for (int k = 0; k <= d; k++) product[k] += partials[p][k];
     }
 
     private ReadOnlySpan<float> WeightsOf(int from, int to)
