@@ -1,0 +1,112 @@
+using MathNet.Numerics.LinearAlgebra;
+using MlNetExtensions.Numerics.Glm;
+using MlNetExtensions.Numerics.Optimization;
+
+namespace MlNetExtensions.Sharding;
+
+/// <summary>
+/// A GLM objective whose passes run on shard grains: each grain runs the in-process <see cref="GlmObjective{TLoss}"/> pass
+/// over the rows it holds and returns the unscaled sums; this adds them in shard order and finishes them exactly as the
+/// in-process objective finishes its partitions' sums (<see cref="GlmObjective{TLoss}.Penalise"/>). The core library's
+/// minimisers, stopping rules and statistics then run over it unchanged.
+/// </summary>
+internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
+{
+    private readonly ShardFit _shards;
+
+    public DistributedGlmObjective(ShardFit shards, int featureCount, long rows, double weightSum, double l2Regularization)
+    {
+        _shards = shards;
+        FeatureCount = featureCount;
+        Rows = rows;
+        WeightSum = weightSum;
+        L2 = l2Regularization;
+    }
+
+    /// <summary>All shards' usable rows.</summary>
+    public long Rows { get; }
+
+    public int Count => (int)Math.Min(Rows, int.MaxValue);
+    public int FeatureCount { get; }
+    public int Dimension => FeatureCount + 1;
+    public double WeightSum { get; }
+    public double L2 { get; }
+
+    /// <summary>The shards, which run their passes in parallel.</summary>
+    public int Threads => _shards.Count;
+
+    public double LastLossSum { get; private set; }
+    public double LastMinMargin { get; private set; }
+    public double LastMaxAbsScore { get; private set; }
+
+    private long ParameterBytes => 8L * Dimension;
+
+    public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
+    {
+        var theta = parameters.ToArray();
+        var passes = _shards.Run("Evaluate", ParameterBytes, p => 8L * (p.Gradient.Length + 3),
+            (grain, ct) => grain.EvaluateAsync(theta, ct));
+        gradient.Clear();
+        double loss = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
+        foreach (var pass in passes)
+        {
+            loss += pass.LossSum;
+            minMargin = Math.Min(minMargin, pass.MinMargin);
+            maxAbsScore = Math.Max(maxAbsScore, pass.MaxAbsScore);
+            for (int k = 0; k < gradient.Length; k++) gradient[k] += pass.Gradient[k];
+        }
+        LastLossSum = loss;
+        LastMinMargin = minMargin;
+        LastMaxAbsScore = maxAbsScore;
+        return GlmObjective<TLoss>.Penalise(loss, gradient, parameters, WeightSum, L2);
+    }
+
+    /// <exception cref="NotSupportedException">Always: mini-batches would need the rows in one shuffled order; the
+    /// distributed fit refuses BatchSize before it starts.</exception>
+    public double EvaluateRows(ReadOnlySpan<double> parameters, Span<double> gradient, int start, int rows, double weightSum)
+        => throw new NotSupportedException("Mini-batch passes need the rows in one process; the distributed fit runs full-batch passes.");
+
+    public Matrix<double> Hessian(ReadOnlySpan<double> parameters)
+    {
+        var theta = parameters.ToArray();
+        var h = SumUpper("Hessian", (grain, ct) => grain.HessianAsync(theta, false, ct));
+        GlmObjective<TLoss>.AddPenaltyCurvature(h, L2, WeightSum);
+        return h;
+    }
+
+    public double CurvatureBound(int iterations = 30)
+        => GlmCurvatureBound.Compute<TLoss>(FeatureCount, L2, WeightSum,
+            () =>
+            {
+                var zero = new double[Dimension];
+                var h = SumUpper("CurvatureBound", (grain, ct) => grain.HessianAsync(zero, true, ct));
+                GlmObjective<TLoss>.AddPenaltyCurvature(h, L2, WeightSum);
+                return h;
+            },
+            (v, product) =>
+            {
+                var parts = _shards.Run("GramProduct", ParameterBytes, p => 8L * p.Length, (grain, ct) => grain.GramProductAsync(v, ct));
+                Array.Clear(product);
+                foreach (var part in parts)
+                    for (int k = 0; k < product.Length; k++) product[k] += part[k];
+            },
+            iterations);
+
+    /// <summary>The shards' upper triangles added in shard order, as a full symmetric matrix.</summary>
+    private Matrix<double> SumUpper(string stage, Func<IShardGrain, CancellationToken, Task<double[]>> call)
+    {
+        var parts = _shards.Run(stage, ParameterBytes, p => 8L * p.Length, call);
+        int m = Dimension;
+        var h = Matrix<double>.Build.Dense(m, m);
+        int at = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = i; j < m; j++, at++)
+            {
+                double v = 0;
+                foreach (var part in parts) v += part[at];
+                h[i, j] = v;
+                h[j, i] = v;
+            }
+        return h;
+    }
+}

@@ -1,0 +1,34 @@
+namespace MlNetExtensions.Sharding;
+
+/// <summary>
+/// One shard of a distributed fit, keyed by "{fit id}/{shard index}" so that every fit gets fresh activations. The activation
+/// is the cache: <see cref="LoadAsync"/> reads the shard once and the GLM passes run over the rows it holds; an activation
+/// that lost them (reactivated on another silo after a failure) answers <see cref="ShardNotLoadedException"/> and the client
+/// loads it again. Every failure of the shard itself (its file, schema or values) is a <see cref="ShardException"/>.
+/// </summary>
+internal interface IShardGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the shard, checks its schema, and (for layout Auto) decides the feature layout from its first rows.</summary>
+    Task<ShardDescription> DescribeAsync(ShardTask task, CancellationToken cancellationToken);
+
+    /// <summary>Streams the shard into the normal-equation statistics (nothing is held).</summary>
+    Task<ShardMoments> AccumulateAsync(ShardTask task, CancellationToken cancellationToken);
+
+    /// <summary>Reads the shard's usable rows into memory (once per activation; later calls return what the first read).</summary>
+    Task<ShardRows> LoadAsync(ShardTask task, CancellationToken cancellationToken);
+
+    /// <summary>The GLM loss and gradient sums over the held rows at <paramref name="parameters"/> ([θ, b]).</summary>
+    Task<ShardPass> EvaluateAsync(double[] parameters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The upper triangle, row by row, of the unnormalised, unpenalised Hessian Σw·ℓ''·x̃x̃ᵀ at <paramref name="parameters"/>,
+    /// or with <paramref name="curvatureBound"/> of the same at θ = 0 with every row at the loss's largest curvature.
+    /// </summary>
+    Task<double[]> HessianAsync(double[] parameters, bool curvatureBound, CancellationToken cancellationToken);
+
+    /// <summary>Σw·x̃x̃ᵀv over the held rows (a power-iteration pass).</summary>
+    Task<double[]> GramProductAsync(double[] vector, CancellationToken cancellationToken);
+
+    /// <summary>Drops the held rows and deactivates.</summary>
+    Task ReleaseAsync();
+}

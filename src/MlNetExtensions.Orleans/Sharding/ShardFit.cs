@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetExtensions.Interop;
+
+namespace MlNetExtensions.Sharding;
+
+/// <summary>
+/// The client side of one distributed fit: the shard grains of one source, and passes that call every shard in parallel and
+/// return their answers in shard order (so that sums over them are added in a fixed order whatever the timing). A shard step
+/// that fails with a cluster error (a silo that stopped or crashed, a lost connection, a timeout) is retried until
+/// <see cref="DistributedFitOptions.RetryTimeout"/>, reloading the shard's rows first where the pass needs them; an error of
+/// the shard itself (<see cref="ShardException"/>) fails the pass at once and cancels the other shards' calls.
+/// </summary>
+internal sealed class ShardFit
+{
+    private readonly ShardTask[] _tasks;
+    private readonly IShardGrain[] _grains;
+    private readonly DistributedFitOptions _options;
+    private readonly IHostEnvironment _env;
+    private readonly IChannel _channel;
+    private readonly CancellationToken _cancellation;
+    private ShardRows[]? _loaded;
+    private int _passes;
+    private int _retries;
+
+    public ShardFit(IGrainFactory client, ShardedDataSource source, TrainerOptions options, bool binaryLabel, DistributedFitOptions fit,
+        IHostEnvironment env, IChannel channel, CancellationToken cancellation)
+    {
+        string fitId = fit.FitId ?? Guid.NewGuid().ToString("N");
+        _tasks = source.Shards.Select((path, i) => new ShardTask(i, path, source.Format, source.FeaturizationModelPath, options.LabelColumnName,
+            options.FeatureColumnName, options.ExampleWeightColumnName, binaryLabel, (int)options.FeatureLayout, options.MemoryBudgetBytes,
+            options.NumberOfThreads)).ToArray();
+        _grains = _tasks.Select(t => client.GetGrain<IShardGrain>($"{fitId}/{t.Index}")).ToArray();
+        _options = fit;
+        _env = env;
+        _channel = channel;
+        _cancellation = cancellation;
+    }
+
+    public int Count => _tasks.Length;
+
+    /// <summary>Retries so far.</summary>
+    public int Retries => _retries;
+
+    /// <summary>
+    /// Opens every shard and checks that they agree (the header, or the field count, or the Parquet columns, and the
+    /// featurized feature width, all against shard 0's), then fixes the feature layout for all of them: the requested one, or
+    /// for Auto the one the reader decides from shard 0's first rows, as in process from the first rows of the data.
+    /// </summary>
+    /// <returns>Shard 0's description (its schema is the one the model is trained on).</returns>
+    public async Task<ShardDescription> DescribeAsync()
+    {
+        var requested = (FeatureLayout)_tasks[0].Layout;
+        var probe = _tasks.Select((t, i) => i == 0 || requested != FeatureLayout.Auto ? t : t with { Layout = (int)FeatureLayout.Dense }).ToArray();
+        var descriptions = await RunAsync("Describe", needsRows: false, 0, _ => 0,
+            (grain, index, ct) => grain.DescribeAsync(probe[index], ct)).ConfigureAwait(false);
+        var first = descriptions[0];
+        for (int i = 1; i < descriptions.Length; i++)
+        {
+            var other = descriptions[i];
+            string? difference = _tasks[0].Format.Kind == ShardFileKind.Parquet
+                ? Differs("Parquet columns", first.SourceColumns, other.SourceColumns)
+                : _tasks[0].Format.HasHeader
+                    ? Differs("header", first.HeaderFields, other.HeaderFields)
+                    : first.HeaderFields.Length == other.HeaderFields.Length ? null
+                    : $"its first line has {other.HeaderFields.Length} fields where shard 0's has {first.HeaderFields.Length}";
+            if (difference is null && other.FeatureCount != first.FeatureCount)
+                difference = $"its feature column '{_tasks[0].FeatureColumn}' is {other.FeatureType} where shard 0's is {first.FeatureType}";
+            if (difference is not null)
+                throw new ShardException(i, _tasks[i].Path, other.Silo, typeof(ArgumentOutOfRangeException).FullName!,
+                    $"the shard has another schema than shard 0 ('{_tasks[0].Path}'): {difference}. Every shard must have the same columns.");
+        }
+        var layout = (FeatureLayout)first.Layout;
+        _channel.Info(MessageSensitivity.None, requested == FeatureLayout.Auto
+            ? string.Format(CultureInfo.InvariantCulture, "Feature layout: {0} for all {1} shards, decided on shard 0 ({2:P2} of the values non-zero, d = {3:N0}).",
+                layout, Count, first.MeasuredDensity ?? 1, first.FeatureCount)
+            : $"Feature layout: {layout} (as set) for all {Count} shards, d = {first.FeatureCount:N0}.");
+        for (int i = 0; i < _tasks.Length; i++) _tasks[i] = _tasks[i] with { Layout = (int)layout };
+        return first;
+    }
+
+    private static string? Differs(string what, string[] expected, string[] actual)
+        => expected.SequenceEqual(actual) ? null
+            : $"its {what} is [{string.Join(", ", actual)}] where shard 0's is [{string.Join(", ", expected)}]";
+
+    /// <summary>The schema the model's transformer is trained on: shard 0's featurized schema.</summary>
+    public static DataViewSchema TrainSchema(MLContext ml, ShardDescription description)
+        => ml.Data.LoadFromBinary(new BytesStreamSource(description.Schema)).Schema;
+
+    /// <summary>Every shard streamed into its normal-equation statistics.</summary>
+    public Task<ShardMoments[]> AccumulateAsync(int featureCount)
+        => RunAsync("Accumulate", needsRows: false, 0, m => 8L * (m.Shift.Length + m.UpperSums.Length),
+            (grain, index, ct) => grain.AccumulateAsync(_tasks[index], ct));
+
+    /// <summary>Every shard's rows read into its grain's memory.</summary>
+    public async Task<ShardRows[]> LoadAsync()
+    {
+        _loaded = await RunAsync("Load", needsRows: false, 0, _ => 0, (grain, index, ct) => grain.LoadAsync(_tasks[index], ct)).ConfigureAwait(false);
+        return _loaded;
+    }
+
+    /// <summary><see cref="RunAsync"/> for the synchronous minimisers (they run on a thread of their own).</summary>
+    public T[] Run<T>(string stage, long bytesSentPerShard, Func<T, long> bytesReceived, Func<IShardGrain, CancellationToken, Task<T>> call)
+        => RunAsync(stage, needsRows: true, bytesSentPerShard, bytesReceived, (grain, _, ct) => call(grain, ct)).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// One pass: <paramref name="call"/> on every shard at once, each retried on cluster errors; the answers in shard order.
+    /// </summary>
+    public async Task<T[]> RunAsync<T>(string stage, bool needsRows, long bytesSentPerShard, Func<T, long> bytesReceived,
+        Func<IShardGrain, int, CancellationToken, Task<T>> call)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        MlNetInternals.ThrowIfCanceled(_env);
+        var clock = Stopwatch.StartNew();
+        using var pass = CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
+        var calls = new Task<T>[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            int index = i;
+            calls[i] = CallShardAsync(index, stage, needsRows, call, pass);
+        }
+        try
+        {
+            await Task.WhenAll(calls).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The first shard (in shard order) that failed on its own account decides the error; the others were cancelled.
+            _cancellation.ThrowIfCancellationRequested();
+            var failure = calls.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException).OfType<ShardException>()
+                .OrderBy(e => e.ShardIndex).FirstOrDefault();
+            if (failure is not null) throw failure;
+            throw;
+        }
+        var results = calls.Select(c => c.Result).ToArray();
+        long received = results.Sum(bytesReceived);
+        _options.Progress?.Report(new DistributedFitProgress(stage, ++_passes, Count, bytesSentPerShard * Count, received, _retries, clock.Elapsed));
+        return results;
+    }
+
+    private async Task<T> CallShardAsync<T>(int index, string stage, bool needsRows, Func<IShardGrain, int, CancellationToken, Task<T>> call,
+        CancellationTokenSource pass)
+    {
+        var token = pass.Token;
+        var delay = DistributedFitOptions.Defaults.FirstRetryDelay;
+        Stopwatch? failing = null;
+        bool reload = false;
+        while (true)
+        {
+            try
+            {
+                if (reload) await ReloadAsync(index, token).ConfigureAwait(false);
+                return await call(_grains[index], index, token).ConfigureAwait(false);
+            }
+            catch (ShardException)
+            {
+                await pass.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e) when (IsClusterError(e))
+            {
+                failing ??= Stopwatch.StartNew();
+                if (failing.Elapsed >= _options.RetryTimeout)
+                {
+                    await pass.CancelAsync().ConfigureAwait(false);
+                    throw new ShardException(index, _tasks[index].Path, null, e.GetType().FullName ?? e.GetType().Name,
+                        $"the {stage} step kept failing for {failing.Elapsed.TotalSeconds:F1} s (RetryTimeout {_options.RetryTimeout}); last error: {e.Message}");
+                }
+                Interlocked.Increment(ref _retries);
+                reload = needsRows;
+                _channel.Warning(MessageSensitivity.None,
+                    $"Shard {index} ('{_tasks[index].Path}'), {stage}: {e.GetType().Name}: {e.Message} Retrying in {delay.TotalMilliseconds:F0} ms" +
+                    (needsRows ? ", after reloading the shard where its grain lost its rows." : "."));
+                await Task.Delay(delay, token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, DistributedFitOptions.Defaults.MaximumRetryDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>Makes sure the shard's grain holds its rows again, and that they are the rows it held before.</summary>
+    private async Task ReloadAsync(int index, CancellationToken token)
+    {
+        var rows = await _grains[index].LoadAsync(_tasks[index], token).ConfigureAwait(false);
+        var before = _loaded![index];
+        if (rows.RowsUsed != before.RowsUsed || rows.WeightSum != before.WeightSum || rows.LabelWeightSum != before.LabelWeightSum)
+            throw new ShardException(index, _tasks[index].Path, rows.Silo, typeof(InvalidOperationException).FullName!,
+                $"the shard changed during the fit: reloaded after a failure it has {rows.RowsUsed:N0} usable rows of weight {rows.WeightSum:R} " +
+                $"where it had {before.RowsUsed:N0} of weight {before.WeightSum:R}.");
+    }
+
+    /// <summary>Errors of the cluster rather than of the shard: a silo or connection that went away, a timeout, lost rows.</summary>
+    private bool IsClusterError(Exception e)
+        => e is Orleans.Runtime.OrleansException or TimeoutException or ShardNotLoadedException or ObjectDisposedException
+           || (e is OperationCanceledException && !_cancellation.IsCancellationRequested);
+
+    /// <summary>Drops every shard's rows (best effort: a fit that failed because the cluster did cannot release everything).</summary>
+    public async Task ReleaseAsync()
+    {
+        var release = Task.WhenAll(_grains.Select(g => g.ReleaseAsync()));
+        try
+        {
+            if (await Task.WhenAny(release, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false) != release)
+                _channel.Warning(MessageSensitivity.None, "Releasing the shard grains took more than 10 s; the rest deactivate when idle.");
+            else
+                await release.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _channel.Warning(MessageSensitivity.None, $"Releasing the shard grains failed ({e.GetType().Name}: {e.Message}); they deactivate when idle.");
+        }
+    }
+
+    /// <summary>Bytes as ML.NET's stream source, for the binary loader that reads the schema back.</summary>
+    private sealed class BytesStreamSource(byte[] bytes) : IMultiStreamSource
+    {
+        public int Count => 1;
+        public string? GetPathOrNull(int index) => null;
+        public Stream Open(int index) => new MemoryStream(bytes, writable: false);
+        public TextReader OpenTextReader(int index) => new StreamReader(Open(index));
+    }
+}

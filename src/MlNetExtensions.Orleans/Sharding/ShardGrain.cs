@@ -1,0 +1,206 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetExtensions.Data;
+using MlNetExtensions.Interop;
+using MlNetExtensions.Numerics;
+using MlNetExtensions.Numerics.Glm;
+using Orleans.Placement;
+
+namespace MlNetExtensions.Sharding;
+
+/// <summary>
+/// The silo side of a distributed fit: reads its shard with the core library's one reader and runs the core library's passes
+/// (the normal-equation accumulator, the in-process GLM objective) over it. The work runs off the activation's scheduler, so
+/// that a cancellation from the client reaches it while it runs.
+/// </summary>
+[RandomPlacement]
+internal sealed class ShardGrain : Grain, IShardGrain
+{
+    private ShardTask? _task;
+    private ShardRows? _rows;
+    private GlmObjective<LogisticLoss>? _objective;
+
+    public Task<ShardDescription> DescribeAsync(ShardTask task, CancellationToken cancellationToken)
+        => RunAsync(task, cancellationToken, async ml =>
+        {
+            var (raw, header, sources) = await ShardReader.OpenAsync(ml, task, cancellationToken);
+            var view = ShardReader.Featurize(ml, raw, task);
+            var reader = CreateReader(view, task, (FeatureLayout)task.Layout);
+            var features = view.Schema[task.FeatureColumn];
+            return new ShardDescription(reader.FeatureCount, (int)reader.Layout, reader.MeasuredDensity, header, sources,
+                SchemaBytes(ml, view), features.Type.ToString() ?? "", RuntimeIdentity);
+        });
+
+    public Task<ShardMoments> AccumulateAsync(ShardTask task, CancellationToken cancellationToken)
+        => RunAsync(task, cancellationToken, async ml =>
+        {
+            var reader = await OpenReaderAsync(ml, task, cancellationToken);
+            var (accumulator, summary) = ClosedFormLinearRegressionTrainer.AccumulateRows(ml, null, reader, task.Threads);
+            var snapshot = accumulator.ToSnapshot();
+            var rows = new ShardRows(summary.RowsRead, summary.RowsUsed, summary.RowsSkippedMissing, summary.WeightSum, double.NaN,
+                accumulator.Count, 0, RuntimeIdentity);
+            return new ShardMoments(rows, snapshot.FeatureCount, snapshot.Count, snapshot.HasShift, snapshot.FeatureShiftIsZero,
+                snapshot.Shift, snapshot.UpperSums);
+        });
+
+    public Task<ShardRows> LoadAsync(ShardTask task, CancellationToken cancellationToken)
+    {
+        if (_rows is not null) return Task.FromResult(_rows);
+        return RunAsync(task, cancellationToken, async ml =>
+        {
+            var reader = await OpenReaderAsync(ml, task, cancellationToken);
+            var budget = task.MemoryBudgetBytes is { } bytes ? new MemoryBudget(bytes) : MemoryBudget.Default;
+            var set = reader.ReadAll(ml, null, budget);
+            var data = new GlmData(set, task.WeightColumn is not null);
+            // The partial sums of the in-process objective over this shard's rows: Σw = 1 and λ = 0 leave them unscaled and
+            // unpenalised, and the client scales and penalises their total exactly as the in-process objective does.
+            _objective = new GlmObjective<LogisticLoss>(set.Features, set.Labels, data.Weighted ? set.Weights : null, 1.0, 0.0,
+                task.Threads ?? Environment.ProcessorCount);
+            _task = task;
+            _rows = new ShardRows(set.Summary.RowsRead, set.Summary.RowsUsed, set.Summary.RowsSkippedMissing, data.WeightSum, data.LabelWeightSum,
+                data.PositiveWeightRows, set.Features.SizeInBytes + 8L * set.Count, RuntimeIdentity);
+            return _rows;
+        });
+    }
+
+    public Task<ShardPass> EvaluateAsync(double[] parameters, CancellationToken cancellationToken)
+        => RunLoadedAsync(cancellationToken, objective =>
+        {
+            var gradient = new double[objective.Dimension];
+            double loss = objective.Evaluate(parameters, gradient);
+            return new ShardPass(loss, gradient, objective.LastMinMargin, objective.LastMaxAbsScore);
+        });
+
+    public Task<double[]> HessianAsync(double[] parameters, bool curvatureBound, CancellationToken cancellationToken)
+        => RunLoadedAsync(cancellationToken, objective =>
+        {
+            var h = curvatureBound ? objective.CurvatureBoundHessian() : objective.Hessian(parameters);
+            int m = h.RowCount;
+            var upper = new double[m * (m + 1) / 2];
+            int at = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = i; j < m; j++) upper[at++] = h[i, j];
+            return upper;
+        });
+
+    public Task<double[]> GramProductAsync(double[] vector, CancellationToken cancellationToken)
+        => RunLoadedAsync(cancellationToken, objective =>
+        {
+            var product = new double[vector.Length];
+            objective.GramProduct(vector, product);
+            return product;
+        });
+
+    public Task ReleaseAsync()
+    {
+        _objective = null;
+        _rows = null;
+        _task = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    private static TrainingDataReader CreateReader(IDataView view, ShardTask task, FeatureLayout layout)
+        => TrainingDataReader.Create(view, task.LabelColumn, task.FeatureColumn, task.WeightColumn,
+            task.BinaryLabel ? LabelKind.Binary : LabelKind.Regression, layout);
+
+    private static async Task<TrainingDataReader> OpenReaderAsync(MLContext ml, ShardTask task, CancellationToken cancellationToken)
+    {
+        var (raw, _, _) = await ShardReader.OpenAsync(ml, task, cancellationToken);
+        return CreateReader(ShardReader.Featurize(ml, raw, task), task, (FeatureLayout)task.Layout);
+    }
+
+    /// <summary>The featurized schema in ML.NET's binary format with no rows (hidden columns dropped).</summary>
+    private static byte[] SchemaBytes(MLContext ml, IDataView view)
+    {
+        using var stream = new MemoryStream();
+        ml.Data.SaveAsBinary(new NoRowsView(view), stream, keepHidden: false);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// A view's schema with none of its rows: its cursors hand out the inner cursor's getters (so the binary saver can set
+    /// itself up) but never move. ML.NET's TakeRows refuses a count of 0.
+    /// </summary>
+    private sealed class NoRowsView(IDataView inner) : IDataView
+    {
+        public DataViewSchema Schema => inner.Schema;
+        public bool CanShuffle => false;
+        public long? GetRowCount() => 0;
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+            => new Cursor(inner.GetRowCursor(columnsNeeded));
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+            => [GetRowCursor(columnsNeeded)];
+
+        private sealed class Cursor(DataViewRowCursor inner) : DataViewRowCursor
+        {
+            public override DataViewSchema Schema => inner.Schema;
+            public override long Position => -1;
+            public override long Batch => 0;
+            public override bool MoveNext() => false;
+            public override bool IsColumnActive(DataViewSchema.Column column) => inner.IsColumnActive(column);
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => inner.GetGetter<TValue>(column);
+            public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) inner.Dispose();
+                base.Dispose(disposing);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a shard read on the thread pool with an ML.NET context that <paramref name="cancellationToken"/> cancels (the
+    /// reader checks it as it goes), turning every failure but cancellation into a <see cref="ShardException"/>.
+    /// </summary>
+    private Task<T> RunAsync<T>(ShardTask task, CancellationToken cancellationToken, Func<MLContext, Task<T>> work)
+    {
+        string silo = RuntimeIdentity;
+        return Task.Run(async () =>
+        {
+            var ml = new MLContext(seed: 0);
+            using var registration = cancellationToken.Register(() => MlNetInternals.CancelExecution(ml));
+            try
+            {
+                return await work(ml);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw AsShardException(task.Index, task.Path, silo, e);
+            }
+        }, cancellationToken);
+    }
+
+    private Task<T> RunLoadedAsync<T>(CancellationToken cancellationToken, Func<GlmObjective<LogisticLoss>, T> pass)
+    {
+        var objective = _objective;
+        var task = _task;
+        if (objective is null || task is null)
+            throw new ShardNotLoadedException($"The shard grain '{this.GetPrimaryKeyString()}' on silo {RuntimeIdentity} holds no rows (it was (re)activated after the load).");
+        string silo = RuntimeIdentity;
+        return Task.Run(() =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                return pass(objective);
+            }
+            catch (Exception e)
+            {
+                throw AsShardException(task.Index, task.Path, silo, e);
+            }
+        }, cancellationToken);
+    }
+
+    private static ShardException AsShardException(int index, string path, string silo, Exception e)
+    {
+        // ML.NET wraps the useful message a few exceptions deep (e.g. a pipeline that expects other columns).
+        var inner = e;
+        while (inner is System.Reflection.TargetInvocationException or AggregateException && inner.InnerException is not null) inner = inner.InnerException;
+        return e as ShardException ?? new ShardException(index, path, silo, inner.GetType().FullName ?? inner.GetType().Name, inner.Message);
+    }
+}

@@ -1,0 +1,61 @@
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace MlNetExtensions.Distributed.Tests.Support;
+
+/// <summary>
+/// One three-silo cluster for every test of this assembly (starting one takes seconds). Tests that stop or kill a silo
+/// restore three live silos before they end.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const int SiloCount = 3;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(SiloCount);
+        builder.AddSiloBuilderConfigurator<FastFailureDetection>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    /// <summary>Starts silos until three are live again and waits for the cluster to agree on them.</summary>
+    public async Task RestoreAsync()
+    {
+        while (Cluster.GetActiveSilos().Count() < SiloCount) await Cluster.StartAdditionalSiloAsync();
+        await Cluster.WaitForLivenessToStabilizeAsync();
+    }
+
+    /// <summary>
+    /// A crashed silo is declared dead after one missed probe of one second (the defaults take three of ten seconds and two
+    /// votes), so that the kill tests wait seconds, not a minute, for the shard grains to move.
+    /// </summary>
+    private sealed class FastFailureDetection : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+            => siloBuilder.Configure<ClusterMembershipOptions>(options =>
+            {
+                options.ProbeTimeout = TimeSpan.FromSeconds(1);
+                options.NumMissedProbesLimit = 1;
+                options.NumVotesForDeathDeclaration = 1;
+            });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "Orleans cluster";
+}
