@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MlNetExtensions.Data;
+using MlNetExtensions.Interop;
 using MlNetExtensions.Numerics;
 using MlNetExtensions.Numerics.Glm;
 using MlNetExtensions.Sharding;
@@ -53,7 +54,7 @@ public static class MlNetExtensionsOrleans
             throw new ArgumentOutOfRangeException(nameof(options), options.Solver,
                 "Solver = ConjugateGradient iterates over rows held in one process; the distributed fit solves the normal equations (NormalEquations or Auto).");
         var fit = Prepare(distributedOptions, out var ml);
-        IHostEnvironment env = ml;
+        var env = MlNetInternals.EnvironmentOf(ml);
         using var channel = env.Start("Distributed" + nameof(ClosedFormLinearRegressionTrainer));
         var clock = Stopwatch.StartNew();
         var shards = new ShardFit(client, source, options, binaryLabel: false, fit, env, channel, cancellationToken);
@@ -67,7 +68,7 @@ public static class MlNetExtensionsOrleans
                     $"At d = {d:N0} features the normal equations are not solved by default (more than {ClosedFormLinearRegressionTrainer.AutoNormalEquationsFeatureLimit:N0} " +
                     "features, or over the memory budget), and the distributed fit has no conjugate-gradient solver. Set Solver = NormalEquations " +
                     "(and MemoryBudgetBytes if needed) to solve them anyway.");
-            var parts = await shards.AccumulateAsync(d).ConfigureAwait(false);
+            var parts = await shards.AccumulateAsync().ConfigureAwait(false);
             var total = new NormalEquationAccumulator(d);
             foreach (var part in parts)
                 total.Merge(NormalEquationAccumulator.FromSnapshot(new NormalEquationSnapshot(part.FeatureCount, part.Count, part.HasShift,
@@ -114,7 +115,7 @@ public static class MlNetExtensionsOrleans
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize,
                 "BatchSize (mini-batch gradient descent) shuffles the rows in one process; the distributed fit runs full-batch passes: leave BatchSize null.");
         var fit = Prepare(distributedOptions, out var ml);
-        IHostEnvironment env = ml;
+        var env = MlNetInternals.EnvironmentOf(ml);
         using var channel = env.Start("Distributed" + nameof(BceLogisticRegressionTrainer));
         var clock = Stopwatch.StartNew();
         var shards = new ShardFit(client, source, options, binaryLabel: true, fit, env, channel, cancellationToken);

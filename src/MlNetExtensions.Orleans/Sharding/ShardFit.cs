@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Interop;
+using Orleans.Runtime;
 
 namespace MlNetExtensions.Sharding;
 
@@ -22,6 +23,9 @@ internal sealed class ShardFit
     private readonly IHostEnvironment _env;
     private readonly IChannel _channel;
     private readonly CancellationToken _cancellation;
+    private readonly IGrainFactory _client;
+    private readonly string?[] _silos;
+    private readonly CancellationTokenSource?[] _attempts;
     private ShardRows[]? _loaded;
     private int _passes;
     private int _retries;
@@ -34,6 +38,9 @@ internal sealed class ShardFit
             options.FeatureColumnName, options.ExampleWeightColumnName, binaryLabel, (int)options.FeatureLayout, options.MemoryBudgetBytes,
             options.NumberOfThreads)).ToArray();
         _grains = _tasks.Select(t => client.GetGrain<IShardGrain>($"{fitId}/{t.Index}")).ToArray();
+        _client = client;
+        _silos = new string?[_tasks.Length];
+        _attempts = new CancellationTokenSource?[_tasks.Length];
         _options = fit;
         _env = env;
         _channel = channel;
@@ -57,6 +64,7 @@ internal sealed class ShardFit
         var probe = _tasks.Select((t, i) => i == 0 || requested != FeatureLayout.Auto ? t : t with { Layout = (int)FeatureLayout.Dense }).ToArray();
         var descriptions = await RunAsync("Describe", needsRows: false, 0, _ => 0,
             (grain, index, ct) => grain.DescribeAsync(probe[index], ct)).ConfigureAwait(false);
+        for (int i = 0; i < descriptions.Length; i++) _silos[i] = descriptions[i].Silo;
         var first = descriptions[0];
         for (int i = 1; i < descriptions.Length; i++)
         {
@@ -91,14 +99,24 @@ internal sealed class ShardFit
         => ml.Data.LoadFromBinary(new BytesStreamSource(description.Schema)).Schema;
 
     /// <summary>Every shard streamed into its normal-equation statistics.</summary>
-    public Task<ShardMoments[]> AccumulateAsync(int featureCount)
+    public Task<ShardMoments[]> AccumulateAsync()
         => RunAsync("Accumulate", needsRows: false, 0, m => 8L * (m.Shift.Length + m.UpperSums.Length),
-            (grain, index, ct) => grain.AccumulateAsync(_tasks[index], ct));
+            async (grain, index, ct) =>
+            {
+                var moments = await grain.AccumulateAsync(_tasks[index], ct).ConfigureAwait(false);
+                _silos[index] = moments.Rows.Silo;
+                return moments;
+            });
 
     /// <summary>Every shard's rows read into its grain's memory.</summary>
     public async Task<ShardRows[]> LoadAsync()
     {
-        _loaded = await RunAsync("Load", needsRows: false, 0, _ => 0, (grain, index, ct) => grain.LoadAsync(_tasks[index], ct)).ConfigureAwait(false);
+        _loaded = await RunAsync("Load", needsRows: false, 0, _ => 0, async (grain, index, ct) =>
+        {
+            var rows = await grain.LoadAsync(_tasks[index], ct).ConfigureAwait(false);
+            _silos[index] = rows.Silo;
+            return rows;
+        }).ConfigureAwait(false);
         return _loaded;
     }
 
@@ -122,6 +140,8 @@ internal sealed class ShardFit
             int index = i;
             calls[i] = CallShardAsync(index, stage, needsRows, call, pass);
         }
+        using var watching = new CancellationTokenSource();
+        var watch = WatchSilosAsync(watching.Token);
         try
         {
             await Task.WhenAll(calls).ConfigureAwait(false);
@@ -134,6 +154,11 @@ internal sealed class ShardFit
                 .OrderBy(e => e.ShardIndex).FirstOrDefault();
             if (failure is not null) throw failure;
             throw;
+        }
+        finally
+        {
+            await watching.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         var results = calls.Select(c => c.Result).ToArray();
         long received = results.Sum(bytesReceived);
@@ -150,10 +175,12 @@ internal sealed class ShardFit
         bool reload = false;
         while (true)
         {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
             try
             {
-                if (reload) await ReloadAsync(index, token).ConfigureAwait(false);
-                return await call(_grains[index], index, token).ConfigureAwait(false);
+                Volatile.Write(ref _attempts[index], attempt);
+                if (reload) await ReloadAsync(index, attempt.Token).ConfigureAwait(false);
+                return await call(_grains[index], index, attempt.Token).ConfigureAwait(false);
             }
             catch (ShardException)
             {
@@ -181,13 +208,53 @@ internal sealed class ShardFit
                 await Task.Delay(delay, token).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, DistributedFitOptions.Defaults.MaximumRetryDelay.Ticks));
             }
+            finally
+            {
+                Interlocked.CompareExchange(ref _attempts[index], null, attempt);
+            }
         }
     }
+
+    /// <summary>
+    /// While a pass runs, checks once a second that the silo each shard last answered from is still an active member of the
+    /// cluster, and abandons (cancels, to be retried) the calls of shards whose silo is not: a call to a silo that crashed
+    /// would otherwise wait for its response timeout, since the silo that forwarded it does not answer for it.
+    /// </summary>
+    private async Task WatchSilosAsync(CancellationToken stop)
+    {
+        var management = _client.GetGrain<IManagementGrain>(0);
+        while (true)
+        {
+            await Task.Delay(SiloWatchInterval, stop).ConfigureAwait(false);
+            HashSet<string> active;
+            try
+            {
+                var hosts = await management.GetHosts(onlyActive: true).WaitAsync(SiloWatchInterval * 5, stop).ConfigureAwait(false);
+                active = hosts.Keys.Select(k => k.ToString()).ToHashSet(StringComparer.Ordinal);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+            {
+                continue; // the membership could not be read just now: the calls' own timeouts still bound them
+            }
+            for (int i = 0; i < _attempts.Length; i++)
+            {
+                if (_silos[i] is not { } silo || active.Contains(silo) || Volatile.Read(ref _attempts[i]) is not { } attempt) continue;
+                _channel.Warning(MessageSensitivity.None, $"Shard {i} ('{_tasks[i].Path}'): its silo {silo} left the cluster; abandoning its call to retry it elsewhere.");
+                _silos[i] = null;
+                try { await attempt.CancelAsync().ConfigureAwait(false); }
+                catch (ObjectDisposedException) { } // the call ended meanwhile
+            }
+        }
+    }
+
+    /// <summary>How often a pass checks that its shards' silos are alive.</summary>
+    private static readonly TimeSpan SiloWatchInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Makes sure the shard's grain holds its rows again, and that they are the rows it held before.</summary>
     private async Task ReloadAsync(int index, CancellationToken token)
     {
         var rows = await _grains[index].LoadAsync(_tasks[index], token).ConfigureAwait(false);
+        _silos[index] = rows.Silo;
         var before = _loaded![index];
         if (rows.RowsUsed != before.RowsUsed || rows.WeightSum != before.WeightSum || rows.LabelWeightSum != before.LabelWeightSum)
             throw new ShardException(index, _tasks[index].Path, rows.Silo, typeof(InvalidOperationException).FullName!,

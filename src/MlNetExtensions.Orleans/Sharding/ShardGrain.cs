@@ -22,7 +22,7 @@ internal sealed class ShardGrain : Grain, IShardGrain
     private GlmObjective<LogisticLoss>? _objective;
 
     public Task<ShardDescription> DescribeAsync(ShardTask task, CancellationToken cancellationToken)
-        => RunAsync(task, cancellationToken, async ml =>
+        => RunAsync(task, cancellationToken, async (env, ml) =>
         {
             var (raw, header, sources) = await ShardReader.OpenAsync(ml, task, cancellationToken);
             var view = ShardReader.Featurize(ml, raw, task);
@@ -33,10 +33,10 @@ internal sealed class ShardGrain : Grain, IShardGrain
         });
 
     public Task<ShardMoments> AccumulateAsync(ShardTask task, CancellationToken cancellationToken)
-        => RunAsync(task, cancellationToken, async ml =>
+        => RunAsync(task, cancellationToken, async (env, ml) =>
         {
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
-            var (accumulator, summary) = ClosedFormLinearRegressionTrainer.AccumulateRows(ml, null, reader, task.Threads);
+            var (accumulator, summary) = ClosedFormLinearRegressionTrainer.AccumulateRows(env, null, reader, task.Threads);
             var snapshot = accumulator.ToSnapshot();
             var rows = new ShardRows(summary.RowsRead, summary.RowsUsed, summary.RowsSkippedMissing, summary.WeightSum, double.NaN,
                 accumulator.Count, 0, RuntimeIdentity);
@@ -47,11 +47,11 @@ internal sealed class ShardGrain : Grain, IShardGrain
     public Task<ShardRows> LoadAsync(ShardTask task, CancellationToken cancellationToken)
     {
         if (_rows is not null) return Task.FromResult(_rows);
-        return RunAsync(task, cancellationToken, async ml =>
+        return RunAsync(task, cancellationToken, async (env, ml) =>
         {
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
             var budget = task.MemoryBudgetBytes is { } bytes ? new MemoryBudget(bytes) : MemoryBudget.Default;
-            var set = reader.ReadAll(ml, null, budget);
+            var set = reader.ReadAll(env, null, budget);
             var data = new GlmData(set, task.WeightColumn is not null);
             // The partial sums of the in-process objective over this shard's rows: Σw = 1 and λ = 0 leave them unscaled and
             // unpenalised, and the client scales and penalises their total exactly as the in-process objective does.
@@ -154,10 +154,10 @@ internal sealed class ShardGrain : Grain, IShardGrain
     }
 
     /// <summary>
-    /// Runs a shard read on the thread pool with an ML.NET context that <paramref name="cancellationToken"/> cancels (the
-    /// reader checks it as it goes), turning every failure but cancellation into a <see cref="ShardException"/>.
+    /// Runs a shard read on the thread pool with an ML.NET context whose environment <paramref name="cancellationToken"/>
+    /// cancels (the reader checks it every 65,536 rows), turning every failure but cancellation into a <see cref="ShardException"/>.
     /// </summary>
-    private Task<T> RunAsync<T>(ShardTask task, CancellationToken cancellationToken, Func<MLContext, Task<T>> work)
+    private Task<T> RunAsync<T>(ShardTask task, CancellationToken cancellationToken, Func<IHostEnvironment, MLContext, Task<T>> work)
     {
         string silo = RuntimeIdentity;
         return Task.Run(async () =>
@@ -166,7 +166,10 @@ internal sealed class ShardGrain : Grain, IShardGrain
             using var registration = cancellationToken.Register(() => MlNetInternals.CancelExecution(ml));
             try
             {
-                return await work(ml);
+                var result = await work(MlNetInternals.EnvironmentOf(ml), ml);
+                // Never a partial result: a read that ended because it was cancelled is not a read of the whole shard.
+                cancellationToken.ThrowIfCancellationRequested();
+                return result;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -124,6 +124,13 @@ internal static class MlNetInternals
             ?? throw new InvalidOperationException($"The catalog {catalog.GetType().Name} has no environment."));
     }
 
+    /// <summary>
+    /// The environment inside <paramref name="mlContext"/> (the one its catalogs hand to trainers). Use it, not the
+    /// <c>MLContext</c> itself, where cancellation is checked: the context is not <c>ICancelable</c>, so
+    /// <see cref="IsCanceled"/> of the context is always false, while <c>CancelExecution()</c> cancels this environment.
+    /// </summary>
+    public static IHostEnvironment EnvironmentOf(MLContext mlContext) => GetEnvironment(mlContext.Regression.Trainers);
+
     /// <summary>True once <c>MLContext.CancelExecution()</c> was called on the environment (or its parent).</summary>
     public static bool IsCanceled(IHostEnvironment env) => IsCanceledGetter.Value(env);
 

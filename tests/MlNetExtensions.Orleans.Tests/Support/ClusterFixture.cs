@@ -31,11 +31,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
-    /// <summary>Starts silos until three are live again and waits for the cluster to agree on them.</summary>
+    /// <summary>
+    /// Starts silos until three are live again. It does not wait for every member to see the new ones (5 s here): the next
+    /// fit's grains go wherever the cluster places them, which no test depends on.
+    /// </summary>
     public async Task RestoreAsync()
     {
         while (Cluster.GetActiveSilos().Count() < SiloCount) await Cluster.StartAdditionalSiloAsync();
-        await Cluster.WaitForLivenessToStabilizeAsync();
     }
 
     /// <summary>

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.Data;
+using MlNetExtensions.Distributed.Tests.Support;
+using Xunit.Abstractions;
+
+namespace MlNetExtensions.Distributed.Tests;
+
+[Collection(ClusterCollection.Name)]
+public class CancellationTests(ClusterFixture cluster, ITestOutputHelper output)
+{
+    /// <summary>How long the test waits for what it expects before it gives up (a guard against hanging, not a measurement).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [LinuxFact]
+    public async Task FitClosedFormLinearRegressionAsync_CancelledWhileEveryShardStreams_StopsTheReadOnEverySilo()
+    {
+        // Four shards that never end: the fit can only finish by being cancelled, and each shard's writer sees its silo's
+        // reader close the pipe when the cancellation reaches that grain.
+        string directory = Path.Combine(Path.GetTempPath(), $"mlnet-orleans-fifo-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        var fifos = Enumerable.Range(0, 4).Select(s => new Fifo(Path.Combine(directory, $"shard-{s}.csv"), "a,b,y",
+            i => string.Create(CultureInfo.InvariantCulture, $"{i % 7},{s + i % 3},{i % 5}"))).ToArray();
+        try
+        {
+            var source = ShardedDataSource.FromTextFiles(fifos.Select(f => f.Path), [new TextLoader.Column("Features", DataKind.Single, 0, 1),
+                new TextLoader.Column("Label", DataKind.Single, 2)], separatorChar: ',', hasHeader: true);
+            using var cancellation = new CancellationTokenSource();
+            var fit = cluster.Client.FitClosedFormLinearRegressionAsync(source, new(), cancellationToken: cancellation.Token);
+
+            var clock = Stopwatch.StartNew();
+            while (!fifos.All(f => f.RowsInSession > Fifo.LongSession) && clock.Elapsed < Patience && !fit.IsCompleted) await Task.Delay(20);
+            Assert.False(fit.IsCompleted, $"the fit ended before it was cancelled: {fit.Exception?.InnerException?.Message}");
+            Assert.True(fifos.All(f => f.RowsInSession > Fifo.LongSession), "not every shard was being read");
+            output.WriteLine($"all four shards streaming after {clock.ElapsedMilliseconds} ms; cancelling");
+            await cancellation.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fit.WaitAsync(Patience));
+            clock.Restart();
+            while (!fifos.All(f => f.LongSessionsEnded == 1) && clock.Elapsed < Patience) await Task.Delay(20);
+            output.WriteLine($"readers closed: {string.Join(", ", fifos.Select(f => f.LongSessionsEnded))} ({clock.ElapsedMilliseconds} ms after the fit ended)");
+            Assert.All(fifos, f => Assert.Equal(1, f.LongSessionsEnded));
+        }
+        finally
+        {
+            foreach (var fifo in fifos) fifo.Dispose();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
