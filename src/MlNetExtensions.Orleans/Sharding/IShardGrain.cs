@@ -13,6 +13,13 @@ namespace MlNetExtensions.Sharding;
 /// </remarks>
 internal interface IShardGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// The silo the grain is active on (activating it there if needed, without reading anything): what the client's watch
+    /// on the membership supervises. A short timeout, so that a call lost to a crashed silo is retried soon.
+    /// </summary>
+    [ResponseTimeout("00:00:10")]
+    Task<string> LocateAsync(CancellationToken cancellationToken);
+
     /// <summary>Opens the shard, checks its schema, and (for layout Auto) decides the feature layout from its first rows.</summary>
     [ResponseTimeout("02:00:00")]
     Task<ShardDescription> DescribeAsync(ShardTask task, CancellationToken cancellationToken);

@@ -27,6 +27,7 @@ internal sealed class ShardFit
     private readonly string?[] _silos;
     private readonly CancellationTokenSource?[] _attempts;
     private ShardRows[]? _loaded;
+    private HashSet<string>? _knownActive;
     private int _passes;
     private int _retries;
 
@@ -64,7 +65,7 @@ internal sealed class ShardFit
         var probe = _tasks.Select((t, i) => i == 0 || requested != FeatureLayout.Auto ? t : t with { Layout = (int)FeatureLayout.Dense }).ToArray();
         var descriptions = await RunAsync("Describe", needsRows: false, 0, _ => 0,
             (grain, index, ct) => grain.DescribeAsync(probe[index], ct)).ConfigureAwait(false);
-        for (int i = 0; i < descriptions.Length; i++) _silos[i] = descriptions[i].Silo;
+        for (int i = 0; i < descriptions.Length; i++) Volatile.Write(ref _silos[i], descriptions[i].Silo);
         var first = descriptions[0];
         for (int i = 1; i < descriptions.Length; i++)
         {
@@ -104,7 +105,7 @@ internal sealed class ShardFit
             async (grain, index, ct) =>
             {
                 var moments = await grain.AccumulateAsync(_tasks[index], ct).ConfigureAwait(false);
-                _silos[index] = moments.Rows.Silo;
+                Volatile.Write(ref _silos[index], moments.Rows.Silo);
                 return moments;
             });
 
@@ -114,7 +115,7 @@ internal sealed class ShardFit
         _loaded = await RunAsync("Load", needsRows: false, 0, _ => 0, async (grain, index, ct) =>
         {
             var rows = await grain.LoadAsync(_tasks[index], ct).ConfigureAwait(false);
-            _silos[index] = rows.Silo;
+            Volatile.Write(ref _silos[index], rows.Silo);
             return rows;
         }).ConfigureAwait(false);
         return _loaded;
@@ -172,14 +173,26 @@ internal sealed class ShardFit
         var token = pass.Token;
         var delay = DistributedFitOptions.Defaults.FirstRetryDelay;
         Stopwatch? failing = null;
-        bool reload = false;
+        bool relocate = Volatile.Read(ref _silos[index]) is null, reload = false;
         while (true)
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
             try
             {
                 Volatile.Write(ref _attempts[index], attempt);
-                if (reload) await ReloadAsync(index, attempt.Token).ConfigureAwait(false);
+                if (relocate)
+                {
+                    // Where the grain is (re)activated, asked with a short timeout; until it answers the watch leaves the
+                    // attempt alone, and from then on it abandons the attempt if that silo leaves the cluster.
+                    Volatile.Write(ref _silos[index], null);
+                    Volatile.Write(ref _silos[index], await _grains[index].LocateAsync(attempt.Token).ConfigureAwait(false));
+                    relocate = false;
+                }
+                if (reload)
+                {
+                    await ReloadAsync(index, attempt.Token).ConfigureAwait(false);
+                    reload = false;
+                }
                 return await call(_grains[index], index, attempt.Token).ConfigureAwait(false);
             }
             catch (ShardException)
@@ -201,6 +214,7 @@ internal sealed class ShardFit
                         $"the {stage} step kept failing for {failing.Elapsed.TotalSeconds:F1} s (RetryTimeout {_options.RetryTimeout}); last error: {e.Message}");
                 }
                 Interlocked.Increment(ref _retries);
+                relocate = true;
                 reload = needsRows;
                 _channel.Warning(MessageSensitivity.None,
                     $"Shard {index} ('{_tasks[index].Path}'), {stage}: {e.GetType().Name}: {e.Message} Retrying in {delay.TotalMilliseconds:F0} ms" +
@@ -216,9 +230,10 @@ internal sealed class ShardFit
     }
 
     /// <summary>
-    /// While a pass runs, checks once a second that the silo each shard last answered from is still an active member of the
-    /// cluster, and abandons (cancels, to be retried) the calls of shards whose silo is not: a call to a silo that crashed
-    /// would otherwise wait for its response timeout, since the silo that forwarded it does not answer for it.
+    /// While a pass runs, reads the cluster's active silos once a second. A silo that left since the last look (in this pass
+    /// or an earlier one) makes it abandon every call in flight (cancelled, to be retried): a call to a crashed silo, or one
+    /// that went through it as the client's gateway, is otherwise only answered by its response timeout, since no live silo
+    /// answers for it. A call whose shard's silo is not active is abandoned too.
     /// </summary>
     private async Task WatchSilosAsync(CancellationToken stop)
     {
@@ -236,11 +251,16 @@ internal sealed class ShardFit
             {
                 continue; // the membership could not be read just now: the calls' own timeouts still bound them
             }
+            var departed = _knownActive?.Where(s => !active.Contains(s)).ToArray() ?? [];
+            _knownActive = active;
             for (int i = 0; i < _attempts.Length; i++)
             {
-                if (_silos[i] is not { } silo || active.Contains(silo) || Volatile.Read(ref _attempts[i]) is not { } attempt) continue;
-                _channel.Warning(MessageSensitivity.None, $"Shard {i} ('{_tasks[i].Path}'): its silo {silo} left the cluster; abandoning its call to retry it elsewhere.");
-                _silos[i] = null;
+                if (Volatile.Read(ref _attempts[i]) is not { } attempt) continue;
+                var silo = Volatile.Read(ref _silos[i]);
+                string? why = departed.Length > 0 ? $"silo {string.Join(", ", departed)} left the cluster (the call may have gone through it)"
+                    : silo is not null && !active.Contains(silo) ? $"its silo {silo} is not an active member of the cluster" : null;
+                if (why is null) continue;
+                _channel.Warning(MessageSensitivity.None, $"Shard {i} ('{_tasks[i].Path}'): {why}; abandoning its call to retry it.");
                 try { await attempt.CancelAsync().ConfigureAwait(false); }
                 catch (ObjectDisposedException) { } // the call ended meanwhile
             }
@@ -254,7 +274,7 @@ internal sealed class ShardFit
     private async Task ReloadAsync(int index, CancellationToken token)
     {
         var rows = await _grains[index].LoadAsync(_tasks[index], token).ConfigureAwait(false);
-        _silos[index] = rows.Silo;
+        Volatile.Write(ref _silos[index], rows.Silo);
         var before = _loaded![index];
         if (rows.RowsUsed != before.RowsUsed || rows.WeightSum != before.WeightSum || rows.LabelWeightSum != before.LabelWeightSum)
             throw new ShardException(index, _tasks[index].Path, rows.Silo, typeof(InvalidOperationException).FullName!,

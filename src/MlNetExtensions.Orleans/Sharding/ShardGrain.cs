@@ -21,6 +21,8 @@ internal sealed class ShardGrain : Grain, IShardGrain
     private ShardRows? _rows;
     private GlmObjective<LogisticLoss>? _objective;
 
+    public Task<string> LocateAsync(CancellationToken cancellationToken) => Task.FromResult(RuntimeIdentity);
+
     public Task<ShardDescription> DescribeAsync(ShardTask task, CancellationToken cancellationToken)
         => RunAsync(task, cancellationToken, async (env, ml) =>
         {
