@@ -38,8 +38,15 @@ public sealed class BceLogisticRegressionTrainer
         /// <summary>The defaults, in one place.</summary>
         internal static class Defaults
         {
-            /// <summary>No penalty.</summary>
-            public const double L2Regularization = 0;
+            /// <summary>
+            /// λ = 1e-4, so that separable data (common with one-hot and text features, and breast_cancer once standardised) has
+            /// a finite, unique optimum without visibly shrinking well-determined weights. Measured test log-loss against λ = 0 /
+            /// 1e-3 / 1e-2: breast_cancer standardised 0.109 against ∞ / 0.126 / 0.206; yelp text 0.606 against 0.975 / 0.718 /
+            /// 0.900; wikipedia detox text 0.733 against 0.747 / 0.662 / 0.852. In ML.NET's scaling (a sum over rows) this is
+            /// L2Regularization = 1e-4·n (ML.NET's default 1 corresponds to λ = 1/n); in scikit-learn's, C = 1/(1e-4·n). λ = 0
+            /// stays available, with its separation diagnostics.
+            /// </summary>
+            public const double L2Regularization = 1e-4;
             /// <summary>No L1 penalty: every weight estimated (ML.NET's LbfgsLogisticRegression defaults to L1 = 1 in its scaling, λ₁ = 1/n in ours).</summary>
             public const double L1Regularization = 0;
             /// <summary>
@@ -60,7 +67,11 @@ public sealed class BceLogisticRegressionTrainer
             public const int Seed = 0;
         }
 
-        /// <summary>L2 penalty λ ≥ 0 in (λ/2)‖θ‖² on the weights (not the bias), added to the mean loss. Default 0.</summary>
+        /// <summary>
+        /// L2 penalty λ ≥ 0 in (λ/2)‖θ‖² on the weights (not the bias), added to the mean loss. Default 1e-4 (see the
+        /// measurements behind it on <c>Defaults.L2Regularization</c>); 0 is plain maximum likelihood, which has no finite
+        /// optimum on separable data (detected and reported).
+        /// </summary>
         public double L2Regularization { get; set; } = Defaults.L2Regularization;
 
         /// <summary>

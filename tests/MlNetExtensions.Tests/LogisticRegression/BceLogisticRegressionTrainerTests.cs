@@ -145,7 +145,7 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
         var view = LogisticTestData.View(_ml, data);
         var (beta, covariance) = LogisticTestData.ReferenceNewton(data.X, data.Y, 0);
 
-        var model = _ml.BinaryClassification.Trainers.BceLogisticRegression().Fit(view).Model.SubModel;
+        var model = _ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: 0).Fit(view).Model.SubModel;
         var stats = model.GetStatistics();
         var mlnet = Assert.IsType<LinearModelParameterStatistics>(model.Statistics);
         Assert.Equal(3000, mlnet.TrainingExampleCount);
