@@ -20,6 +20,8 @@ internal static class Comparison
         new SklearnComparison(),
         new ScaleComparison(),
         new MlpComparison(),
+        new MlpInitialisationExperiment(),
+        new MlpQualityComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

@@ -54,7 +54,7 @@ internal sealed record DenseSet(string Name, float[] X, float[] Y, int D)
         return (xName, yName);
     }
 
-    private static void WriteNpy(string path, float[] values, string shape)
+    internal static void WriteNpy(string path, float[] values, string shape)
     {
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
         int total = 10 + header.Length + 1;
@@ -64,6 +64,17 @@ internal sealed record DenseSet(string Name, float[] X, float[] Y, int D)
         stream.Write(BitConverter.GetBytes((ushort)header.Length));
         stream.Write(Encoding.ASCII.GetBytes(header));
         stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    /// <summary>Reads a float32 C-order .npy file (as numpy writes it) into a flat array.</summary>
+    internal static float[] ReadNpy(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int headerLength = bytes[8] | bytes[9] << 8;
+        string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
+        if (!header.Contains("'<f4'") || header.Contains("'fortran_order': True"))
+            throw new InvalidDataException($"{path}: expected little-endian float32 in C order, got {header.Trim()}.");
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(10 + headerLength)).ToArray();
     }
 }
 
@@ -218,7 +229,7 @@ internal sealed class SklearnComparison : IComparisonSuite
     };
 
     /// <summary>Both splits standardised with the train split's mean and population standard deviation.</summary>
-    private static (DenseSet Train, DenseSet Test) Standardised(DenseSet train, DenseSet test)
+    internal static (DenseSet Train, DenseSet Test) Standardised(DenseSet train, DenseSet test)
     {
         int d = train.D;
         var mean = new double[d];
@@ -270,7 +281,7 @@ internal sealed class SklearnComparison : IComparisonSuite
     /// Runs scikit-learn's side; returns its environment line and results by job name, or a reason and null when
     /// Debian's python3-sklearn is not installed.
     /// </summary>
-    private static (string Environment, Dictionary<string, JsonNode>? Results) RunScikitLearn(string folder)
+    internal static (string Environment, Dictionary<string, JsonNode>? Results) RunScikitLearn(string folder)
     {
         if (!File.Exists(Python))
             return ($"{Python} (Debian's system interpreter) was not found; install it with: apt-get install python3-sklearn libopenblas0-pthread", null);

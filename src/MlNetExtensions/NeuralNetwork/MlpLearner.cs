@@ -28,13 +28,14 @@ internal static class MlpLearner
     internal const int SplitMinimumRows = 128;
 
     public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTaskHead head, int outputUnits,
-        MlpOptions options, int seed)
+        MlpOptions options, int seed, float[]? initialParameters = null)
     {
         int d = data.FeatureCount;
         var sizes = new[] { d }.Concat(options.HiddenLayerSizes ?? [MlpOptions.Defaults.HiddenLayerSize]).Append(outputUnits).ToArray();
         var network = new MlpNetwork(sizes, options.Activation, (float)options.LeakyReluSlope);
         var random = new Random(seed);
         network.Initialize(random);
+        initialParameters?.CopyTo(network.Parameters, 0);
 
         var (train, validation) = Split(data, options, random);
         int n = train.Count;
