@@ -158,9 +158,10 @@ public class MlpBadInputTests
     [Fact]
     public void Fit_EarlyStoppingWithTooFewRows_ThrowsNamingValidationFraction()
     {
+        // ⌈0.7 · 3⌉ = 3 validation rows (as scikit-learn's train_test_split counts) leave none to train on.
         var data = TestData.FromRows(_ml, [[0f], [1f], [2f]], [0f, 1f, 2f]);
         var e = Assert.Throws<InvalidOperationException>(() =>
-            _ml.Regression.Trainers.Mlp(new MlpOptions { EarlyStopping = true, ValidationFraction = 0.1 }).Fit(data));
+            _ml.Regression.Trainers.Mlp(new MlpOptions { EarlyStopping = true, ValidationFraction = 0.7 }).Fit(data));
         AssertNames(e, "ValidationFraction");
     }
 }
