@@ -16,14 +16,21 @@ internal enum LbfgsOutcome
 /// network's Single parameter vector: the last <c>historySize</c> steps s and gradient changes y are kept in Single (the
 /// memory is 2·m·P floats), every inner product is accumulated in Double, and the step length comes from a line search
 /// that enforces the strong Wolfe conditions (Algorithms 3.5 and 3.6, c₁ = 1e-4, c₂ = 0.9, cubic interpolation kept
-/// inside the bracket), so every accepted step lowers the loss and keeps the curvature estimate positive definite.
+/// inside the bracket), so accepted steps lower the loss and keep the curvature estimate positive definite.
 /// </summary>
+/// <remarks>
+/// The loss is a sum of Single-precision terms, so near the optimum its changes sink below its rounding (about 1e-7
+/// relative) while the gradient is still informative. Where the sufficient-decrease test can no longer tell, a step is
+/// also accepted under Hager and Zhang's approximate Wolfe conditions (SIAM J. Optim. 16, 2005): the loss no higher than
+/// f₀ + 1e-6·|f₀| and the slope σφ′(0) ≤ φ′(α) ≤ (2δ − 1)φ′(0) with δ = 0.1, σ = c₂; so L-BFGS keeps converging on
+/// the gradient instead of stopping at the loss's noise floor.
+/// </remarks>
 internal sealed class LbfgsMinimizer
 {
     /// <summary>Evaluates the loss at <paramref name="parameters"/> and writes its gradient.</summary>
     public delegate double Objective(float[] parameters, float[] gradient);
 
-    private const double C1 = 1e-4, C2 = 0.9;
+    private const double C1 = 1e-4, C2 = 0.9, Delta = 0.1, RelativeNoise = 1e-6;
     private const int MaximumEvaluationsPerIteration = 25;
 
     private readonly int _history;
@@ -148,6 +155,11 @@ internal sealed class LbfgsMinimizer
         for (int evaluation = 1; evaluation <= MaximumEvaluationsPerIteration; evaluation++)
         {
             double fAlpha = Evaluate(x, alpha, objective, out double slopeAlpha);
+            if (ApproximatelyWolfe(f0, slope0, fAlpha, slopeAlpha))
+            {
+                (step, fStep) = (alpha, fAlpha);
+                return true;
+            }
             if (!double.IsFinite(fAlpha) || fAlpha > f0 + C1 * alpha * slope0 || (evaluation > 1 && fAlpha >= fPrevious))
                 return Zoom(x, f0, slope0, previous, fPrevious, slopePrevious, alpha, fAlpha, slopeAlpha, objective,
                     MaximumEvaluationsPerIteration - evaluation, out step, out fStep);
@@ -173,6 +185,11 @@ internal sealed class LbfgsMinimizer
             double alpha = Interpolate(lo, fLo, slopeLo, hi, fHi, slopeHi);
             if (alpha == lo || alpha == hi) break; // the bracket has shrunk below Double resolution
             double fAlpha = Evaluate(x, alpha, objective, out double slopeAlpha);
+            if (ApproximatelyWolfe(f0, slope0, fAlpha, slopeAlpha))
+            {
+                (step, fStep) = (alpha, fAlpha);
+                return true;
+            }
             if (!double.IsFinite(fAlpha) || fAlpha > f0 + C1 * alpha * slope0 || fAlpha >= fLo)
                 (hi, fHi, slopeHi) = (alpha, fAlpha, slopeAlpha);
             else
@@ -197,6 +214,10 @@ internal sealed class LbfgsMinimizer
         fStep = Evaluate(x, alpha, objective, out _);
         return fStep < f0;
     }
+
+    /// <summary>Hager and Zhang's approximate Wolfe conditions, for steps whose loss change is below the loss's rounding.</summary>
+    private static bool ApproximatelyWolfe(double f0, double slope0, double f, double slope)
+        => double.IsFinite(f) && f <= f0 + RelativeNoise * Math.Abs(f0) && slope >= C2 * slope0 && slope <= (2 * Delta - 1) * slope0;
 
     /// <summary>The minimiser of the cubic through both ends' values and slopes, kept in the middle 80% of the bracket.</summary>
     private static double Interpolate(double a, double fa, double ga, double b, double fb, double gb)
