@@ -73,7 +73,7 @@ internal static class MlpLearner
         int lastEpoch = firstEpoch - 1 + options.NumberOfEpochs;
         long rowsSeen = state?.RowsSeen ?? 0;
         var schedule = new LearningRateSchedule(options.LearningRateSchedule, options.LearningRate, options.PowerT,
-            state?.LearningRate ?? options.LearningRate);
+            state is { LearningRate: > 0 } ? state.LearningRate : options.LearningRate);
         bool minibatch = options.Optimizer != MlpOptimizer.Lbfgs;
         // The loss a stopping test watches: the validation loss with early stopping, else (mini-batch only) the training loss.
         bool watchTraining = validation is null && minibatch && (options.StopOnTrainingLossPlateau || schedule.IsAdaptive);
@@ -154,7 +154,8 @@ internal static class MlpLearner
         else bestEpoch = lastRun;
         var standardizedBiases = label.FoldInto(network);
         var (steps, first, second) = runner.OptimizerState();
-        var newState = new MlpTrainingState(seed, lastRun, rowsSeen, options.Optimizer, steps, first, second, schedule.Current,
+        double nextRate = minibatch ? schedule.RateForEpoch(rowsSeen) : double.NaN;
+        var newState = new MlpTrainingState(seed, lastRun, rowsSeen, options.Optimizer, steps, first, second, nextRate,
             watchTraining ? plateau.Count : 0, watchTraining ? plateau.Best : double.PositiveInfinity, label.Shift, label.Scale,
             standardizedBiases);
         return new MlpTrainingResult(network, trainingLoss.ToArray(), validationLoss?.ToArray(), bestEpoch, newState);

@@ -63,8 +63,9 @@ public sealed class MlpModelParameters
     public IReadOnlyList<string>? ClassNames { get; }
 
     /// <summary>
-    /// Training loss after each epoch of the fit that made this model (a continued fit lists only its own epochs): mean
-    /// weighted loss over the epoch's batches plus (λ/2)‖W‖² (L-BFGS: the full-batch objective after each iteration);
+    /// Training loss of each epoch of the fit that made this model (a continued fit lists only its own epochs): the mean
+    /// over the epoch's batches, weighted by their example weights, of each batch's mean loss plus (λ/2)‖W‖² at the
+    /// weights that batch saw, as scikit-learn's <c>loss_curve_</c> (L-BFGS: the full-batch objective after each iteration);
     /// for regression with a standardised label, in standardised units (multiply by <see cref="LabelScale"/>² for the
     /// label's).
     /// </summary>
@@ -116,7 +117,11 @@ public sealed class MlpModelParameters
     /// <summary>Continued training: Adam's second moments v, laid out as <see cref="OptimizerFirstMoments"/>; null otherwise.</summary>
     public IReadOnlyList<float>? OptimizerSecondMoments => State.SecondMoments;
 
-    /// <summary>Continued training: the learning rate after the schedule's last change (the adaptive schedule divides it by 5 at a plateau).</summary>
+    /// <summary>
+    /// Continued training: the learning rate the next epoch would use, as scikit-learn's <c>_optimizer.learning_rate</c>
+    /// after a fit (the adaptive schedule resumes from it; inverse scaling recomputes it from <see cref="RowsSeen"/>; the
+    /// constant schedule takes the continued fit's <see cref="MlpOptions.LearningRate"/>); NaN for L-BFGS.
+    /// </summary>
     public double LearningRate => State.LearningRate;
 
     /// <summary>Continued training: the training-loss plateau test's count of epochs without improvement (0 after it fired).</summary>

@@ -229,7 +229,7 @@ public sealed class MlpOptions : TrainerOptions
 /// <param name="Epoch">The epoch just finished, counting from 1 (a continued fit goes on counting from its model's
 /// <see cref="MlpModelParameters.EpochsTrained"/>).</param>
 /// <param name="NumberOfEpochs">The last epoch this fit will run at most (counted the same way).</param>
-/// <param name="TrainingLoss">Mean weighted training loss over the epoch's batches plus the L2 term.</param>
+/// <param name="TrainingLoss">The epoch's training loss, as <see cref="MlpModelParameters.TrainingLoss"/> defines it.</param>
 /// <param name="ValidationLoss">Mean weighted loss on the held-out rows (no L2 term), or null without early stopping.</param>
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="LearningRate">The learning rate η the epoch used (after its schedule; NaN for L-BFGS, which has none).</param>

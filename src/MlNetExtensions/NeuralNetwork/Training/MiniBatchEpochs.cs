@@ -118,11 +118,13 @@ internal sealed class MiniBatchEpochs : IEpochRunner
                 _network.Backward(_batchX, rows, _workspace, _gradient);
             }
             if (!double.IsFinite(batchLoss)) return (batchLoss, null);
-            epochLoss += batchLoss;
+            // The batch's mean loss plus its penalty, both at the weights the batch saw, weighted by the batch's weight:
+            // scikit-learn's loss_curve_ (and so its n_iter_no_change test) adds them up the same way.
+            epochLoss += batchLoss + (_lambda == 0 ? 0 : 0.5 * _lambda * _network.SquaredWeightNorm() * weightSum);
             _network.AddL2Gradient(_gradient, _lambda);
             _optimizer.Step(_network.Parameters, _gradient);
         }
-        return (epochLoss / _trainWeight + 0.5 * _lambda * _network.SquaredWeightNorm(), null);
+        return (epochLoss / _trainWeight, null);
     }
 
     private void Gather(int start, int rows)

@@ -13,7 +13,7 @@ namespace MlNetExtensions.NeuralNetwork.Training;
 /// <param name="OptimizerSteps">Parameter updates made so far (Adam's t in its bias correction).</param>
 /// <param name="FirstMoments">Adam's m or momentum's velocity, one per parameter; null for SGD and L-BFGS.</param>
 /// <param name="SecondMoments">Adam's v, one per parameter; null otherwise.</param>
-/// <param name="LearningRate">The learning rate after the schedule's last change (the adaptive schedule divides it).</param>
+/// <param name="LearningRate">The learning rate the next epoch would use (the adaptive schedule resumes from it); NaN for L-BFGS.</param>
 /// <param name="EpochsWithoutImprovement">The training-loss plateau test's counter going into the next epoch.</param>
 /// <param name="BestLoss">The best training loss the plateau test has seen (+∞ before the first epoch).</param>
 /// <param name="LabelShift">μ of the regression label standardisation (0 when off or for classifiers).</param>
