@@ -85,7 +85,13 @@ public class MlpBadInputTests
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Beta2 = -0.1 })), "Beta2");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Epsilon = 0 })), "Epsilon");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { LeakyReluSlope = double.NaN })), "LeakyReluSlope");
-        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { EarlyStopping = true, Patience = 0 })), "Patience");
+        // Patience and Tolerance serve the plateau test too, so they are checked with early stopping off.
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Patience = 0 })), "Patience");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Tolerance = -1e-4 })), "Tolerance");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { PowerT = -0.5 })), "PowerT");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { PowerT = double.NaN })), "PowerT");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() =>
+            _ml.Regression.Trainers.Mlp(new MlpOptions { LearningRateSchedule = (MlpLearningRateSchedule)7 })), "LearningRateSchedule");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Activation = (MlpActivation)42 })), "Activation");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Optimizer = (MlpOptimizer)42 })), "Optimizer");
         AssertNames(Assert.Throws<ArgumentException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: " ")), "FeatureColumnName");
