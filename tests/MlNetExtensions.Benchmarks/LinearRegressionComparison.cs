@@ -23,7 +23,7 @@ internal sealed class LinearRegressionComparison : IComparisonSuite
             new ClosedFormLinearRegressionTrainer.Options { NumberOfThreads = 1 });
         var env = MlNetExtensions.Interop.MlNetInternals.GetEnvironment(ml.Regression.Trainers);
         var reader = MlNetExtensions.Data.TrainingDataReader.Create(data, "Label", "Features", null, MlNetExtensions.Data.LabelKind.Regression);
-        var dense = reader.ReadAll(env, null);
+        var dense = reader.ReadAllDense(env, null, MlNetExtensions.Data.MemoryBudget.Default);
         var times = Comparison.MedianMilliseconds(5,
             () => SyntheticData.BarePass(data),
             () => closedForm.Fit(data),

@@ -150,7 +150,8 @@ internal sealed class MlpInitialisationExperiment : IComparisonSuite
         var network = new MlpNetwork(Sizes(c), MlpActivation.Relu, 0.01f, (float[])initial.Clone());
         var fresh = new MlpTrainingState(c.Seed, 0, 0, MlpOptimizer.Adam, 0, null, null, options.LearningRate, 0, double.PositiveInfinity, 0, 1, null);
         var start = new MlpModelParameters(MlpTask.MulticlassClassification, network, [], null, 0, null, fresh);
-        var result = MlpLearner.Train(env, channel, data, MlpTaskHead.For(MlpTask.MulticlassClassification), c.Classes, options, c.Seed, start);
+        var result = MlpLearner.Train(env, channel, data, MlpTaskHead.For(MlpTask.MulticlassClassification), c.Classes, options, c.Seed,
+            MemoryBudget.Default, start);
         var set = c.TrainMetric ? c.Train : c.Test;
         var workspace = new MlpWorkspace(result.Network, 1);
         int correct = 0;

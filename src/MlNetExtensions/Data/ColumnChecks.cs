@@ -49,7 +49,7 @@ internal static class ColumnChecks
     {
         switch (kind)
         {
-            case LabelKind.Regression:
+            case LabelKind.Regression or LabelKind.Count:
                 if (column.Type != NumberDataViewType.Single)
                     throw Mismatch(LabelParameter, "label", column, "Single", " Regression needs a Single label; convert it with ConvertType(..., DataKind.Single).");
                 return 0;

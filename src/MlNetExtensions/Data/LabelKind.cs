@@ -9,4 +9,6 @@ internal enum LabelKind
     Binary,
     /// <summary>A key type (from <c>MapValueToKey</c>); read as the class index 0..K−1.</summary>
     Multiclass,
+    /// <summary>Single ≥ 0: a count or rate (Poisson regression).</summary>
+    Count,
 }

@@ -34,7 +34,6 @@ internal static class ParallelBlockPipeline
 
         // Blocks circulate between the cursor and the workers: a free pool bounds memory to a few blocks.
         int blockCount = workers * 3;
-        int featureCount = reader.FeatureCount;
         using var free = new BlockingCollection<RowBlock>(blockCount);
         using var full = new BlockingCollection<RowBlock>(blockCount);
         using var failed = new CancellationTokenSource();
@@ -44,7 +43,7 @@ internal static class ParallelBlockPipeline
 
         void StartWorkers()
         {
-            for (int i = 0; i < blockCount; i++) free.Add(new RowBlock(blockRows, featureCount));
+            for (int i = 0; i < blockCount; i++) free.Add(reader.CreateBlock(blockRows));
             for (int t = 0; t < workers - 1; t++)
             {
                 int index = t;
@@ -85,7 +84,7 @@ internal static class ParallelBlockPipeline
             return free.Take(failed.Token);
         }
 
-        var inlineBlock = new RowBlock(blockRows, featureCount);
+        var inlineBlock = reader.CreateBlock(blockRows);
         bool started = false, parallel = false, decided = !adaptive;
         long phaseRows = 0;
         var clock = Stopwatch.StartNew();

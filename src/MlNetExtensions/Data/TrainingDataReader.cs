@@ -23,6 +23,15 @@ internal sealed class TrainingDataReader
     private readonly DataViewSchema.Column? _weight;
     private readonly LabelKind _kind;
 
+    /// <summary>Auto chooses the sparse layout from this many slots on...</summary>
+    internal const int MinimumSparseWidth = 32;
+
+    /// <summary>...when at most this fraction of the values in the first <see cref="LayoutProbeRows"/> rows is non-zero.</summary>
+    internal const double MaximumSparseDensity = 0.25;
+
+    /// <summary>Rows the layout decision looks at.</summary>
+    internal const int LayoutProbeRows = 1024;
+
     private TrainingDataReader(IDataView data, DataViewSchema.Column label, DataViewSchema.Column features,
         DataViewSchema.Column? weight, LabelKind kind, int featureCount, int classCount)
     {
@@ -37,6 +46,12 @@ internal sealed class TrainingDataReader
 
     public int FeatureCount { get; }
 
+    /// <summary>How blocks and held rows store the features (<see cref="FeatureLayout.Dense"/> or <see cref="FeatureLayout.Sparse"/>).</summary>
+    public FeatureLayout Layout { get; private set; } = FeatureLayout.Dense;
+
+    /// <summary>The fraction of non-zero values the layout decision measured (null when the layout was given).</summary>
+    public double? MeasuredDensity { get; private set; }
+
     /// <summary>Number of classes (the key count) for a multiclass label; 2 for binary; 0 for regression.</summary>
     public int ClassCount { get; }
 
@@ -48,8 +63,19 @@ internal sealed class TrainingDataReader
     /// <summary>The row count if the data knows it without a pass (before skipping missing values).</summary>
     public long? RowCount => _data.GetRowCount();
 
-    /// <summary>Checks the columns' presence and types (see <see cref="ColumnChecks"/> for the exceptions).</summary>
+    /// <summary>
+    /// Checks the columns' presence and types (see <see cref="ColumnChecks"/> for the exceptions), then decides the feature
+    /// layout: the one decision point, logged to <paramref name="channel"/> (see <see cref="FeatureLayout.Auto"/> for the rule).
+    /// </summary>
     public static TrainingDataReader Create(IDataView data, string labelColumnName, string featureColumnName,
+        string? exampleWeightColumnName, LabelKind kind, FeatureLayout layout = FeatureLayout.Dense, IChannel? channel = null)
+    {
+        var reader = CreateChecked(data, labelColumnName, featureColumnName, exampleWeightColumnName, kind);
+        reader.DecideLayout(layout, channel);
+        return reader;
+    }
+
+    private static TrainingDataReader CreateChecked(IDataView data, string labelColumnName, string featureColumnName,
         string? exampleWeightColumnName, LabelKind kind)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -67,6 +93,47 @@ internal sealed class TrainingDataReader
         }
         return new TrainingDataReader(data, label, features, weight, kind, featureCount, classCount);
     }
+
+    private void DecideLayout(FeatureLayout requested, IChannel? channel)
+    {
+        if (requested != FeatureLayout.Auto)
+        {
+            Layout = requested;
+            channel?.Info(MessageSensitivity.None, $"Feature layout: {Layout} (as set), d = {FeatureCount:N0}.");
+            return;
+        }
+        if (FeatureCount < MinimumSparseWidth)
+        {
+            Layout = FeatureLayout.Dense;
+            channel?.Info(MessageSensitivity.None, $"Feature layout: Dense (d = {FeatureCount} < {MinimumSparseWidth}).");
+            return;
+        }
+        long rows = 0, nonZeros = 0;
+        using (var cursor = _data.GetRowCursor([_features]))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(_features);
+            var buffer = default(VBuffer<float>);
+            while (rows < LayoutProbeRows && cursor.MoveNext())
+            {
+                getter(ref buffer);
+                foreach (float v in buffer.GetValues())
+                    if (v != 0) nonZeros++;
+                rows++;
+            }
+        }
+        double density = rows == 0 ? 1 : (double)nonZeros / (rows * (double)FeatureCount);
+        MeasuredDensity = density;
+        Layout = density <= MaximumSparseDensity ? FeatureLayout.Sparse : FeatureLayout.Dense;
+        channel?.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Feature layout: {0} ({1:P2} of the values non-zero in the first {2:N0} rows, d = {3:N0}; FeatureLayout overrides it).",
+            Layout, density, rows, FeatureCount));
+    }
+
+    /// <summary>An empty block of the reader's layout.</summary>
+    public RowBlock CreateBlock(int capacity = DefaultBlockRows)
+        => Layout == FeatureLayout.Sparse
+            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength, (long)capacity * Math.Min(FeatureCount, 64)))
+            : new DenseRowBlock(capacity, FeatureCount);
 
     /// <summary>The label's key values (class names), or null when it has none or is not a key.</summary>
     public string[]? GetClassNames()
@@ -86,7 +153,7 @@ internal sealed class TrainingDataReader
     /// </summary>
     public ReadSummary ForEachBlock(IHostEnvironment env, IChannel? channel, Action<RowBlock> consume, int blockRows = DefaultBlockRows)
     {
-        var block = new RowBlock(blockRows, FeatureCount);
+        var block = CreateBlock(blockRows);
         return Stream(env, channel, () => block, filled =>
         {
             consume(filled);
@@ -94,40 +161,125 @@ internal sealed class TrainingDataReader
         });
     }
 
-    /// <summary>Reads every usable row into memory.</summary>
+    /// <summary>Reads every usable row into memory in the reader's layout, checking <paramref name="budget"/> as the rows grow.</summary>
     /// <remarks>
     /// Copies straight into arrays sized from the row count when the data knows it (one allocation each, grown by
     /// doubling otherwise): many block-sized copies on the large-object heap made this pass ~20 × slower than the cursor.
     /// </remarks>
-    public DenseDataset ReadAll(IHostEnvironment env, IChannel? channel)
+    /// <exception cref="InvalidOperationException">The rows do not fit the budget (the message names d, the bytes and the option).</exception>
+    public TrainingSet ReadAll(IHostEnvironment env, IChannel? channel, MemoryBudget budget)
     {
         int d = FeatureCount;
-        int capacity = RowCount is > 0 and var known && known <= int.MaxValue / Math.Max(d, 1) ? (int)known : DefaultBlockRows;
-        var x = new float[checked(capacity * d)];
+        long? known = RowCount is > 0 and var k ? k : null;
+        int capacity = (int)Math.Min(known ?? DefaultBlockRows, Array.MaxLength);
         var y = new float[capacity];
         var w = new float[capacity];
         int n = 0;
-        var summary = ForEachBlock(env, channel, block =>
+        void GrowRows(int needed)
         {
-            if (n + block.Count > capacity)
-            {
-                capacity = (int)Math.Min(Math.Max(2L * capacity, n + block.Count), int.MaxValue / Math.Max(d, 1));
-                Array.Resize(ref x, checked(capacity * d));
-                Array.Resize(ref y, capacity);
-                Array.Resize(ref w, capacity);
-            }
-            block.Features.AsSpan(0, block.Count * d).CopyTo(x.AsSpan(n * d));
+            if (needed <= capacity) return;
+            capacity = (int)Math.Min(Math.Max(2L * capacity, needed), Array.MaxLength);
+            Array.Resize(ref y, capacity);
+            Array.Resize(ref w, capacity);
+        }
+        void CopyRows(RowBlock block)
+        {
+            GrowRows(n + block.Count);
             block.Labels.AsSpan(0, block.Count).CopyTo(y.AsSpan(n));
             block.Weights.AsSpan(0, block.Count).CopyTo(w.AsSpan(n));
-            n += block.Count;
-        });
+        }
+
+        FeatureRows rows;
+        ReadSummary summary;
+        if (Layout == FeatureLayout.Dense)
+        {
+            string what = $"Holding the training rows densely ({known?.ToString("N0", CultureInfo.InvariantCulture) ?? "at least"} rows × d = {d:N0} floats)";
+            const string remedy = "Use FeatureLayout = Sparse for mostly-zero features, a smaller sample";
+            if (known is { } rowCount) budget.Require((double)rowCount * d * sizeof(float), what, remedy);
+            CheckArrayLength((double)capacity * d, "dense training rows");
+            var x = new float[(long)capacity * d];
+            summary = ForEachBlock(env, channel, b =>
+            {
+                var block = (DenseRowBlock)b;
+                if ((long)(n + block.Count) * d > x.Length)
+                {
+                    long grown = Math.Max(2L * x.Length, (long)(n + block.Count) * d);
+                    budget.Require(grown * (double)sizeof(float), $"Holding the training rows densely ({n + block.Count:N0}+ rows × d = {d:N0} floats)", remedy);
+                    CheckArrayLength(grown, "dense training rows");
+                    Array.Resize(ref x, (int)grown);
+                }
+                block.UsedFeatures.CopyTo(x.AsSpan(n * d));
+                CopyRows(block);
+                n += block.Count;
+            });
+            if ((long)n * d != x.Length) Array.Resize(ref x, n * d);
+            rows = new DenseRows(x, n, d);
+        }
+        else
+        {
+            var offsets = new int[capacity + 1];
+            var indices = new int[Math.Max(16, capacity)];
+            var values = new float[indices.Length];
+            summary = ForEachBlock(env, channel, b =>
+            {
+                var block = (SparseRowBlock)b;
+                int nnz = offsets[n], add = block.NonZeroCount;
+                if ((long)nnz + add > indices.Length)
+                {
+                    long grown = Math.Max(2L * indices.Length, (long)nnz + add);
+                    budget.Require(grown * (double)(sizeof(int) + sizeof(float)),
+                        $"Holding the training rows sparsely ({nnz + (long)add:N0}+ non-zeros, d = {d:N0})", "Use a smaller sample");
+                    CheckArrayLength(grown, "sparse training rows (non-zeros)");
+                    Array.Resize(ref indices, (int)grown);
+                    Array.Resize(ref values, (int)grown);
+                }
+                Array.Copy(block.Indices, 0, indices, nnz, add);
+                Array.Copy(block.Values, 0, values, nnz, add);
+                CopyRows(block);
+                if (offsets.Length < capacity + 1) Array.Resize(ref offsets, capacity + 1);
+                for (int r = 0; r < block.Count; r++) offsets[n + r + 1] = nnz + block.Offsets[r + 1];
+                n += block.Count;
+            });
+            Array.Resize(ref offsets, n + 1);
+            if (offsets[n] != indices.Length)
+            {
+                Array.Resize(ref indices, offsets[n]);
+                Array.Resize(ref values, offsets[n]);
+            }
+            rows = new SparseRows(offsets, indices, values, n, d);
+        }
         if (n != capacity)
         {
-            Array.Resize(ref x, n * d);
             Array.Resize(ref y, n);
             Array.Resize(ref w, n);
         }
-        return new DenseDataset(x, y, w, n, d, summary);
+        return new TrainingSet(rows, y, w, summary);
+    }
+
+    /// <summary>
+    /// Every usable row as one dense row-major array, whatever the layout decision (for trainers that have no sparse path).
+    /// </summary>
+    public DenseDataset ReadAllDense(IHostEnvironment env, IChannel? channel, MemoryBudget budget)
+    {
+        var previous = Layout;
+        Layout = FeatureLayout.Dense;
+        try
+        {
+            var set = ReadAll(env, channel, budget);
+            return new DenseDataset(((DenseRows)set.Features).Values, set.Labels, set.Weights, set.Count, set.FeatureCount, set.Summary);
+        }
+        finally
+        {
+            Layout = previous;
+        }
+    }
+
+    private static void CheckArrayLength(double length, string what)
+    {
+        if (length > Array.MaxLength)
+            throw new InvalidOperationException(
+                $"The {what} would need {length:N0} elements, more than one .NET array holds ({Array.MaxLength:N0}); train on a sample, " +
+                "or use the sparse layout for mostly-zero features.");
     }
 
     /// <summary>
@@ -143,6 +295,7 @@ internal sealed class TrainingDataReader
         var featureGetter = cursor.GetGetter<VBuffer<float>>(_features);
         var labelGetter = MakeLabelGetter(cursor);
         bool checkBinaryValues = _kind == LabelKind.Binary && _label.Type == NumberDataViewType.Single;
+        bool checkCountValues = _kind == LabelKind.Count;
         var weightGetter = _weight is null ? null : cursor.GetGetter<float>(_weight.Value);
 
         int d = FeatureCount;
@@ -157,7 +310,7 @@ internal sealed class TrainingDataReader
             if (block is null)
             {
                 block = acquire();
-                block.Count = 0;
+                block.Clear();
             }
             int row = block.Count;
 
@@ -174,13 +327,15 @@ internal sealed class TrainingDataReader
             if (checkBinaryValues && label != 0 && label != 1 && !float.IsNaN(label))
                 throw new InvalidOperationException(
                     $"Label column '{_label.Name}' must hold 0 or 1 (or be Boolean) for binary classification, but row {read - 1} has {label.ToString(CultureInfo.InvariantCulture)}.");
+            if (checkCountValues && label < 0)
+                throw new InvalidOperationException(
+                    $"Label column '{_label.Name}' must hold counts or rates ≥ 0 for Poisson regression, but row {read - 1} has {label.ToString(CultureInfo.InvariantCulture)}.");
             featureGetter(ref buffer);
             if (buffer.Length != d)
                 throw new InvalidOperationException(
                     $"Feature column '{_features.Name}' row {read - 1} has {buffer.Length} values, but its type declares {d}.");
-            var target = block.Features.AsSpan(row * d, d);
-            buffer.CopyTo(target);
-            if (float.IsNaN(label) || !float.IsFinite(label) || !VectorMath.AllFinite(target))
+            bool finite = block is DenseRowBlock dense ? CopyDense(buffer, dense.Features.AsSpan(row * d, d)) : AppendSparse(buffer, (SparseRowBlock)block, row);
+            if (float.IsNaN(label) || !float.IsFinite(label) || !finite)
             {
                 skipped++;
                 continue;
@@ -193,7 +348,7 @@ internal sealed class TrainingDataReader
             if (block.Count == block.Capacity)
             {
                 block = release(block);
-                if (block is not null) block.Count = 0;
+                block?.Clear();
             }
         }
         if (block is not null && block.Count > 0)
@@ -215,6 +370,50 @@ internal sealed class TrainingDataReader
                 channel.Warning(MessageSensitivity.None, $"Skipped {skipped} of {read} rows with a NaN or infinite label or feature.");
         }
         return summary;
+    }
+
+    /// <summary>Copies a row into a dense block; false when a value is NaN or infinite.</summary>
+    private static bool CopyDense(in VBuffer<float> buffer, Span<float> target)
+    {
+        buffer.CopyTo(target);
+        return VectorMath.AllFinite(target);
+    }
+
+    /// <summary>
+    /// Appends a row's non-zero values (VBuffer's own indices; a dense buffer's positions) to a sparse block; the row only
+    /// counts once the caller accepts it. False when a value is NaN or infinite.
+    /// </summary>
+    private static bool AppendSparse(in VBuffer<float> buffer, SparseRowBlock block, int row)
+    {
+        var values = buffer.GetValues();
+        block.EnsureRoom(values.Length);
+        int at = block.Offsets[row];
+        var indices = block.Indices;
+        var stored = block.Values;
+        if (!VectorMath.AllFinite(values)) return false;
+        if (buffer.IsDense)
+        {
+            for (int k = 0; k < values.Length; k++)
+            {
+                float v = values[k];
+                if (v == 0) continue;
+                indices[at] = k;
+                stored[at++] = v;
+            }
+        }
+        else
+        {
+            var explicitIndices = buffer.GetIndices();
+            for (int k = 0; k < values.Length; k++)
+            {
+                float v = values[k];
+                if (v == 0) continue;
+                indices[at] = explicitIndices[k];
+                stored[at++] = v;
+            }
+        }
+        block.Offsets[row + 1] = at;
+        return true;
     }
 
     /// <summary>The label as a float: the raw Single for regression and Single binary labels (checked in the loop),

@@ -35,6 +35,14 @@ internal static class MlNetInternals
         typeof(LinearRegressionModelParameters),
         typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float)));
 
+    private static readonly Lazy<ConstructorInfo> PoissonRegressionCtor = new(() => FindCtor(
+        typeof(PoissonRegressionModelParameters),
+        typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float)));
+
+    private static readonly Lazy<ConstructorInfo> PoissonTransformerCtor = new(() => FindCtor(
+        typeof(RegressionPredictionTransformer<PoissonRegressionModelParameters>),
+        typeof(IHostEnvironment), typeof(PoissonRegressionModelParameters), typeof(DataViewSchema), typeof(string)));
+
     private static readonly Lazy<ConstructorInfo> LinearBinaryCtor = new(() => FindCtor(
         typeof(LinearBinaryModelParameters),
         typeof(IHostEnvironment), typeof(VBuffer<float>).MakeByRefType(), typeof(float), typeof(ModelStatisticsBase)));
@@ -131,6 +139,18 @@ internal static class MlNetInternals
         return (LinearRegressionModelParameters)Invoke(LinearRegressionCtor.Value, env, buffer, bias);
     }
 
+    /// <summary>ML.NET's Poisson regression model: Score = exp(θᵀx + b).</summary>
+    public static PoissonRegressionModelParameters CreatePoissonRegressionModel(IHostEnvironment env, float[] weights, float bias)
+    {
+        var buffer = new VBuffer<float>(weights.Length, (float[])weights.Clone());
+        return (PoissonRegressionModelParameters)Invoke(PoissonRegressionCtor.Value, env, buffer, bias);
+    }
+
+    public static RegressionPredictionTransformer<PoissonRegressionModelParameters> CreatePoissonTransformer(
+        IHostEnvironment env, PoissonRegressionModelParameters model, DataViewSchema trainSchema, string featureColumn)
+        => (RegressionPredictionTransformer<PoissonRegressionModelParameters>)Invoke(PoissonTransformerCtor.Value,
+            env, model, trainSchema, featureColumn);
+
     public static LinearModelParameterStatistics CreateLinearModelStatistics(IHostEnvironment env, long trainingExampleCount,
         int parameterCount, float deviance, float nullDeviance, float[] coefficientStandardErrors, float[] weights, float bias)
     {
@@ -189,6 +209,8 @@ internal static class MlNetInternals
         _ = IsCanceledProperty.Value;
         _ = CancelExecutionMethod.Value;
         _ = LinearRegressionCtor.Value;
+        _ = PoissonRegressionCtor.Value;
+        _ = PoissonTransformerCtor.Value;
         _ = LinearBinaryCtor.Value;
         _ = LinearStatisticsCtor.Value;
         _ = PlattCtor.Value;

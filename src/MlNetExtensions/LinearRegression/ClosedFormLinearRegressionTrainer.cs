@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -9,9 +10,10 @@ using MlNetExtensions.Numerics;
 namespace MlNetExtensions;
 
 /// <summary>
-/// Least-squares linear regression solved exactly through the normal equations: one streaming pass accumulates the
-/// centred sufficient statistics (O(d²) memory), then Cholesky solves them, falling back to the minimum-norm solution
-/// when the features are collinear or fewer than the rows. Create it with
+/// Least-squares linear regression solved exactly: through the normal equations in one streaming pass (the centred
+/// sufficient statistics in O(d²) memory, then Cholesky, falling back to the minimum-norm solution when the features are
+/// collinear or fewer than the rows), or, for wide and sparse features, by conjugate gradients on the same equations
+/// (see <see cref="LinearRegressionSolver"/>). Create it with
 /// <see cref="MlNetExtensionsCatalog.ClosedFormLinearRegression(RegressionCatalog.RegressionTrainers, string, string, string?, double)"/>.
 /// </summary>
 /// <remarks>
@@ -32,28 +34,59 @@ public sealed class ClosedFormLinearRegressionTrainer
         {
             /// <summary>No ridge penalty: ordinary least squares.</summary>
             public const double L2Regularization = 0;
-            /// <summary>Statistics are computed (an O(d³) inverse after the pass).</summary>
-            public const bool ComputeStatistics = true;
+            /// <summary>Auto: the normal equations up to 2,048 features, conjugate gradients beyond.</summary>
+            public const LinearRegressionSolver Solver = LinearRegressionSolver.Auto;
+            /// <summary>
+            /// Conjugate gradients stop when ‖b − Aθ‖/‖b‖ ≤ 1e-10 for the normal equations Aθ = b: the weights are then
+            /// within about 1e-10·cond(A) of the exact solution, far below Single's resolution on well-posed data.
+            /// </summary>
+            public const double ConjugateGradientTolerance = 1e-10;
+            /// <summary>At most 10,000 conjugate-gradient iterations (each one pass over the held rows).</summary>
+            public const int MaximumNumberOfIterations = 10_000;
         }
 
         /// <summary>Ridge penalty λ ≥ 0 on the weights (not the bias). Default 0: ordinary least squares.</summary>
         public double L2Regularization { get; set; } = Defaults.L2Regularization;
 
-        /// <summary>Whether to compute standard errors, t and p-values after the fit. Default true.</summary>
-        public bool ComputeStatistics { get; set; } = Defaults.ComputeStatistics;
+        /// <summary>How to solve the normal equations. Default <see cref="LinearRegressionSolver.Auto"/>.</summary>
+        public LinearRegressionSolver Solver { get; set; } = Defaults.Solver;
+
+        /// <summary>Conjugate gradients only: the relative residual ‖b − Aθ‖/‖b‖ to stop at (finite, &gt; 0). Default 1e-10.</summary>
+        public double ConjugateGradientTolerance { get; set; } = Defaults.ConjugateGradientTolerance;
+
+        /// <summary>Conjugate gradients only: the iteration cap (&gt; 0). Default 10,000.</summary>
+        public int MaximumNumberOfIterations { get; set; } = Defaults.MaximumNumberOfIterations;
+
+        /// <summary>
+        /// Whether to compute standard errors, t and p-values (R², RSS and the residual standard error are always there).
+        /// They need the d × d inverse (O(d³)), so the conjugate-gradient solver never has them. Default null: when d ≤ 1,000;
+        /// true: whenever the normal equations are solved and their inverse fits <see cref="TrainerOptions.MemoryBudgetBytes"/>;
+        /// false: never. When they are not computed, <see cref="CoefficientStatistics.UnavailableReason"/> says why.
+        /// </summary>
+        public bool? ComputeStatistics { get; set; }
 
         internal override void Validate()
         {
             base.Validate();
             OptionChecks.NonNegativeFinite(L2Regularization, nameof(L2Regularization));
+            if (!Enum.IsDefined(Solver))
+                throw new ArgumentOutOfRangeException(nameof(Solver), Solver,
+                    $"{nameof(Solver)} must be one of {string.Join(", ", Enum.GetNames<LinearRegressionSolver>())}, but is {Solver}.");
+            OptionChecks.PositiveFinite(ConjugateGradientTolerance, nameof(ConjugateGradientTolerance));
+            OptionChecks.Positive(MaximumNumberOfIterations, nameof(MaximumNumberOfIterations));
         }
     }
+
+    /// <summary>Auto solves the normal equations up to this many features (a Cholesky of d = 2,048 takes about a second in managed code).</summary>
+    internal const int AutoNormalEquationsFeatureLimit = 2048;
+
+    /// <summary>The normal equations hold about this many (d + 2)² matrices at once (sums per thread, moments, the Gram matrix, its factor, the inverse).</summary>
+    private const int NormalEquationMatrixCopies = 8;
 
     private readonly Options _options;
 
     private ClosedFormLinearRegressionTrainer(IHostEnvironment env, Options options, IEstimator<ITransformer> schemaReference)
-        : base(env, nameof(ClosedFormLinearRegressionTrainer), options, LabelKind.Regression, schemaReference,
-            needNormalization: false)
+        : base(env, nameof(ClosedFormLinearRegressionTrainer), options, LabelKind.Regression, schemaReference, needNormalization: false)
         => _options = (Options)BaseOptions;
 
     /// <summary>The trainer for <paramref name="catalog"/>'s environment; its output shape is Sdca's for the same columns
@@ -68,31 +101,107 @@ public sealed class ClosedFormLinearRegressionTrainer
 
     private protected override RegressionPredictionTransformer<LinearRegressionModelParameters> Train(TrainingContext context)
     {
-        var ch = context.Channel;
-        var reader = context.Reader;
-        var (moments, _) = Accumulate(context.Environment, ch, reader, _options.NumberOfThreads);
+        int d = context.Reader.FeatureCount;
+        var solver = ChooseSolver(_options.Solver, d, context.Budget, context.Channel);
+        var (weights, bias, statistics) = solver == LinearRegressionSolver.NormalEquations
+            ? SolveNormalEquations(context)
+            : SolveByConjugateGradients(context);
 
+        var weightsFloat = weights.Select(w => (float)w).ToArray();
+        if (!weightsFloat.All(float.IsFinite) || !float.IsFinite((float)bias))
+            throw new InvalidOperationException(
+                $"The least-squares coefficients do not fit in Single, the precision of ML.NET's linear model (largest |weight| " +
+                $"{weights.Select(Math.Abs).DefaultIfEmpty(0).Max():G3}, bias {bias:G3}): feature column " +
+                $"'{_options.FeatureColumnName}' holds values too small or label column '{_options.LabelColumnName}' values too large for it. " +
+                $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{_options.FeatureColumnName}\").");
+        var model = MlNetInternals.CreateLinearRegressionModel(context.Environment, weightsFloat, (float)bias);
+        LinearRegressionModelExtensions.Attach(model, statistics);
+        if (statistics.UnavailableReason is not null)
+            context.Channel.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
+        return MlNetInternals.CreateRegressionTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
+    }
+
+    /// <summary>Resolves Auto (see <see cref="LinearRegressionSolver.Auto"/>); an explicit NormalEquations over the budget throws.</summary>
+    private static LinearRegressionSolver ChooseSolver(LinearRegressionSolver requested, int d, MemoryBudget budget, IChannel channel)
+    {
+        double bytes = NormalEquationMatrixCopies * MemoryBudget.SquareMatrixBytes(d + 2L);
+        if (requested == LinearRegressionSolver.NormalEquations)
+            budget.Require(bytes, $"The normal equations' (d + 2)² matrices at d = {d:N0} features", "Use Solver = ConjugateGradient (or Auto)");
+        if (requested != LinearRegressionSolver.Auto) return requested;
+        bool normal = d <= AutoNormalEquationsFeatureLimit && budget.Allows(bytes);
+        channel.Info(MessageSensitivity.None, normal
+            ? $"Solver Auto: normal equations (d = {d:N0} ≤ {AutoNormalEquationsFeatureLimit:N0}: one pass and an exact O(d³) solve)."
+            : $"Solver Auto: conjugate gradients (d = {d:N0}: the normal equations would need an O(d³) solve" +
+              (budget.Allows(bytes) ? ")." : $" and {MemoryBudget.Describe(bytes)}, over the memory budget)."));
+        return normal ? LinearRegressionSolver.NormalEquations : LinearRegressionSolver.ConjugateGradient;
+    }
+
+    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveNormalEquations(TrainingContext context)
+    {
+        var ch = context.Channel;
+        int d = context.Reader.FeatureCount;
+        var (moments, _) = Accumulate(context.Environment, ch, context.Reader, _options.NumberOfThreads);
         var solution = LeastSquaresSolver.Solve(moments, _options.L2Regularization);
         if (solution.IsMinimumNorm)
             ch.Warning(MessageSensitivity.None,
-                $"Returned the minimum-norm least-squares solution (rank {solution.Rank} of {reader.FeatureCount}): {solution.Diagnostic}.");
+                $"Returned the minimum-norm least-squares solution (rank {solution.Rank?.ToString(CultureInfo.InvariantCulture) ?? "not computed"} of {d}): {solution.Diagnostic}.");
+        var (compute, reason) = PlanStatistics(d, context.Budget);
+        var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, _options.L2Regularization,
+            compute ? null : reason);
+        return (solution.Weights, solution.Bias, statistics);
+    }
 
-        var weights = solution.Weights.Select(w => (float)w).ToArray();
-        if (!weights.All(float.IsFinite) || !float.IsFinite((float)solution.Bias))
-            throw new InvalidOperationException(
-                $"The least-squares coefficients do not fit in Single, the precision of ML.NET's linear model (largest |weight| " +
-                $"{solution.Weights.Select(Math.Abs).DefaultIfEmpty(0).Max():G3}, bias {solution.Bias:G3}): feature column " +
-                $"'{_options.FeatureColumnName}' holds values too small or label column '{_options.LabelColumnName}' values too large for it. " +
-                $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{_options.FeatureColumnName}\").");
-        var model = MlNetInternals.CreateLinearRegressionModel(context.Environment, weights, (float)solution.Bias);
-        if (_options.ComputeStatistics)
+    /// <summary>The statistics plan for the normal equations: the inverse is as big and as costly as the solve.</summary>
+    private (bool Compute, string? Reason) PlanStatistics(int d, MemoryBudget budget)
+    {
+        if (_options.ComputeStatistics == false) return (false, "ComputeStatistics = false");
+        if (_options.ComputeStatistics is null && d > 1000)
+            return (false, $"the coefficient covariance needs the O(d³) inverse, skipped by default above d = 1,000 (d = {d:N0}); set ComputeStatistics = true to compute it");
+        return (true, null);
+    }
+
+    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveByConjugateGradients(TrainingContext context)
+    {
+        var ch = context.Channel;
+        var set = context.ReadAll();
+        var weights = _options.ExampleWeightColumnName is null ? null : set.Weights;
+        double weightSum = 0, labelSum = 0;
+        long positive = 0;
+        for (int i = 0; i < set.Count; i++)
         {
-            var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, _options.L2Regularization);
-            LinearRegressionModelExtensions.Attach(model, statistics);
-            if (statistics.UnavailableReason is not null)
-                ch.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
+            weightSum += set.Weights[i];
+            labelSum += set.Weights[i] * (double)set.Labels[i];
+            if (set.Weights[i] > 0) positive++;
         }
-        return MlNetInternals.CreateRegressionTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
+        double labelMean = labelSum / weightSum;
+        var means = CenteredGramOperator.Means(set.Features, weights, weightSum);
+        var gram = new CenteredGramOperator(set.Features, weights, means, _options.L2Regularization, context.MaximumThreads);
+        var rhs = gram.RightHandSide(set.Labels, labelMean);
+        var theta = new double[set.FeatureCount];
+        var result = ConjugateGradient.Solve(gram, rhs, theta, _options.ConjugateGradientTolerance, _options.MaximumNumberOfIterations,
+            context.ThrowIfCanceled);
+        string message = string.Format(CultureInfo.InvariantCulture,
+            "Conjugate gradients: {0} iterations, relative residual ‖b − Aθ‖/‖b‖ = {1:G3} (tolerance {2:G3}), {3} ms.",
+            result.Iterations, result.RelativeResidual, _options.ConjugateGradientTolerance, context.Clock.ElapsedMilliseconds);
+        if (result.Converged) ch.Info(MessageSensitivity.None, message);
+        else ch.Warning(MessageSensitivity.None, message + " Not converged: raise MaximumNumberOfIterations, add L2Regularization, or relax ConjugateGradientTolerance.");
+
+        double bias = labelMean - System.Numerics.Tensors.TensorPrimitives.Dot(theta, means);
+        double rss = 0, tss = 0;
+        for (int r = 0; r < set.Count; r++)
+        {
+            double w = set.Weights[r];
+            double residual = set.Labels[r] - (CenteredGramOperator.RowDot(set.Features, r, theta) + bias);
+            rss += w * residual * residual;
+            double deviation = set.Labels[r] - labelMean;
+            tss += w * deviation * deviation;
+        }
+        var coefficients = new double[set.FeatureCount + 1];
+        coefficients[0] = bias;
+        theta.CopyTo(coefficients, 1);
+        var statistics = new LinearRegressionStatistics(positive, weightSum, rss, tss, coefficients, null,
+            "the conjugate-gradient solver does not form the d × d inverse the coefficient covariance needs (use Solver = NormalEquations for small d)");
+        return (theta, bias, statistics);
     }
 
     /// <summary>
@@ -105,10 +214,15 @@ public sealed class ClosedFormLinearRegressionTrainer
         bool weighted = reader.HasWeights;
         var (states, summary) = ParallelBlockPipeline.Run(reader, env, channel, threads ?? Environment.ProcessorCount,
             () => new NormalEquationAccumulator(reader.FeatureCount),
-            (accumulator, block) => accumulator.AddValidatedRows(
-                block.Features.AsSpan(0, block.Count * reader.FeatureCount),
-                block.Labels.AsSpan(0, block.Count),
-                weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty),
+            (accumulator, block) =>
+            {
+                var labels = block.Labels.AsSpan(0, block.Count);
+                var weights = weighted ? block.Weights.AsSpan(0, block.Count) : ReadOnlySpan<float>.Empty;
+                if (block is SparseRowBlock sparse)
+                    accumulator.AddSparseRows(sparse.Offsets.AsSpan(0, block.Count + 1), sparse.Indices, sparse.Values, labels, weights);
+                else
+                    accumulator.AddValidatedRows(((DenseRowBlock)block).UsedFeatures, labels, weights);
+            },
             adaptive: threads is null);
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);

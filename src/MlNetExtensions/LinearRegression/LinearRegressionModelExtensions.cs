@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.ML.Trainers;
 
 namespace MlNetExtensions;
@@ -6,10 +5,10 @@ namespace MlNetExtensions;
 /// <summary>Statistics of linear regression models trained in this process.</summary>
 public static class LinearRegressionModelExtensions
 {
-    private static readonly ConditionalWeakTable<LinearRegressionModelParameters, LinearRegressionStatistics> Table = new();
+    private static readonly ModelAttachment<LinearRegressionModelParameters, LinearRegressionStatistics> Statistics = new();
 
     internal static void Attach(LinearRegressionModelParameters model, LinearRegressionStatistics statistics)
-        => Table.AddOrUpdate(model, statistics);
+        => Statistics.Attach(model, statistics);
 
     /// <summary>
     /// The training statistics (standard errors, t, p, R², …) of a model fitted by
@@ -20,8 +19,7 @@ public static class LinearRegressionModelExtensions
     public static LinearRegressionStatistics GetStatistics(this LinearRegressionModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var statistics)) return statistics;
-        throw new InvalidOperationException(
+        return Statistics.Find(model) ?? throw new InvalidOperationException(
             "This model carries no training statistics: it was loaded from a file, trained by another trainer, or trained with " +
             "ComputeStatistics = false. Compute them from data with mlContext.Regression.ComputeLinearStatistics(model, data).");
     }

@@ -6,6 +6,8 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MlNetExtensions.Data;
 using MlNetExtensions.LogisticRegression;
+using MlNetExtensions.Numerics.Glm;
+using MlNetExtensions.Numerics.Optimization;
 using MlNetExtensions.Interop;
 
 namespace MlNetExtensions;
@@ -21,7 +23,8 @@ namespace MlNetExtensions;
 /// object ML.NET's <c>LbfgsLogisticRegression</c> produces, so evaluation, cross-validation, one-versus-all, feature
 /// importance, saving and loading work natively; <c>model.Model.SubModel.Statistics</c> holds ML.NET's
 /// <see cref="LinearModelParameterStatistics"/>. Richer statistics and the optimizer's trace are available through
-/// <see cref="LogisticRegressionModelExtensions"/>. The training data is held in memory as float (4·n·d bytes).
+/// <see cref="LogisticRegressionModelExtensions"/>. The training rows are held in memory, densely (4·n·d bytes) or, for text
+/// and one-hot features, sparsely (8 bytes a non-zero; see <see cref="TrainerOptions.FeatureLayout"/>).
 /// Linearly separable data has no finite optimum without L2: the trainer detects it (every row strictly on its side),
 /// stops, and warns in <c>MLContext.Log</c>.
 /// </remarks>
@@ -38,12 +41,13 @@ public sealed class BceLogisticRegressionTrainer
             /// <summary>No penalty.</summary>
             public const double L2Regularization = 0;
             /// <summary>
-            /// Newton. Measured: on 200,000 × 50 well-conditioned synthetic data Newton and L-BFGS are within 1.5× of each other
-            /// (L-BFGS slightly faster), while on the raw, unstandardised breast_cancer data Newton needs 9 steps (≈ 8 ms) where
-            /// L-BFGS needs 10,000 (≈ 740 ms): Newton is affine invariant, so its speed does not depend on feature scaling.
-            /// Prefer <see cref="LogisticOptimizer.Lbfgs"/> for large d (Newton's passes cost O(n·d²)).
+            /// Auto: Newton up to 100 features, L-BFGS beyond (see <see cref="LogisticOptimizer.Auto"/>). Measured: on 200,000 × 50
+            /// well-conditioned synthetic data Newton and L-BFGS are within 1.5× of each other, while on the raw, unstandardised
+            /// breast_cancer data Newton needs 9 steps where L-BFGS needs thousands: Newton is affine invariant, so its speed does
+            /// not depend on feature scaling; but its Hessian pass costs O(n·d²), so at 200,000 × 200 it took 2.8× the time of
+            /// ML.NET's L-BFGS and at d = 1,000 3.4×, where this trainer's L-BFGS took 0.61× and 0.16×.
             /// </summary>
-            public const LogisticOptimizer Optimizer = LogisticOptimizer.Newton;
+            public const LogisticOptimizer Optimizer = LogisticOptimizer.Auto;
             /// <summary>Stop when the Euclidean norm of the objective's gradient is at most 1e-6.</summary>
             public const double GradientTolerance = 1e-6;
             /// <summary>At most 1000 iterations (Newton steps, L-BFGS steps, or gradient-descent steps/epochs).</summary>
@@ -52,14 +56,12 @@ public sealed class BceLogisticRegressionTrainer
             public const int HistorySize = 10;
             /// <summary>Seed of the mini-batch order.</summary>
             public const int Seed = 0;
-            /// <summary>Statistics are computed (one Hessian pass and an O(d³) inverse after the fit).</summary>
-            public const bool ComputeStatistics = true;
         }
 
         /// <summary>L2 penalty λ ≥ 0 in (λ/2)‖θ‖² on the weights (not the bias), added to the mean loss. Default 0.</summary>
         public double L2Regularization { get; set; } = Defaults.L2Regularization;
 
-        /// <summary>The minimiser. Default <see cref="LogisticOptimizer.Newton"/>.</summary>
+        /// <summary>The minimiser. Default <see cref="LogisticOptimizer.Auto"/>: Newton up to 100 features, L-BFGS beyond.</summary>
         public LogisticOptimizer Optimizer { get; set; } = Defaults.Optimizer;
 
         /// <summary>Stop when ‖∇f‖₂ ≤ this (f the mean objective). Default 1e-6.</summary>
@@ -87,8 +89,13 @@ public sealed class BceLogisticRegressionTrainer
         /// <summary>Seed for the mini-batch shuffling. Default 0.</summary>
         public int Seed { get; set; } = Defaults.Seed;
 
-        /// <summary>Whether to compute deviance, standard errors, z and p-values after the fit. Default true.</summary>
-        public bool ComputeStatistics { get; set; } = Defaults.ComputeStatistics;
+        /// <summary>
+        /// Whether to compute standard errors, z and p-values after the fit (deviance and AIC are always there). They need
+        /// one O(n·d²) Hessian pass and an O(d³) inverse of a (d + 1)² matrix. Default null: when d ≤ 1,000; true: at any
+        /// d; false: never. Either way only when the matrices fit <see cref="TrainerOptions.MemoryBudgetBytes"/>; when they
+        /// are not computed, <see cref="CoefficientStatistics.UnavailableReason"/> and the log say why.
+        /// </summary>
+        public bool? ComputeStatistics { get; set; }
 
         internal override void Validate()
         {
@@ -111,8 +118,7 @@ public sealed class BceLogisticRegressionTrainer
     private readonly Options _options;
 
     private BceLogisticRegressionTrainer(IHostEnvironment env, Options options, IEstimator<ITransformer> schemaReference)
-        : base(env, nameof(BceLogisticRegressionTrainer), options, LabelKind.Binary, schemaReference,
-            needNormalization: false)
+        : base(env, nameof(BceLogisticRegressionTrainer), options, LabelKind.Binary, schemaReference, needNormalization: false)
         => _options = (Options)BaseOptions;
 
     /// <summary>The trainer for <paramref name="catalog"/>'s environment; its output shape is LbfgsLogisticRegression's for the
@@ -129,130 +135,69 @@ public sealed class BceLogisticRegressionTrainer
         TrainingContext context)
     {
         var ch = context.Channel;
-        var clock = context.Clock;
-        var data = context.ReadAll();
-
-        bool weighted = _options.ExampleWeightColumnName is not null;
-        int n = data.Count, d = data.FeatureCount;
-        double weightSum = 0, positiveWeight = 0;
-        long positiveRows = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double w = data.Weights[i];
-            weightSum += w;
-            positiveWeight += w * data.Labels[i];
-            if (w > 0) positiveRows++;
-        }
+        var data = new GlmData(context.ReadAll(), _options.ExampleWeightColumnName is not null);
+        int d = data.FeatureCount;
+        double weightSum = data.WeightSum, positiveWeight = data.LabelWeightSum;
         if (positiveWeight <= 0 || positiveWeight >= weightSum)
             throw new InvalidOperationException(
-                $"Label column '{_options.LabelColumnName}' holds a single class: all {positiveRows} usable rows with a positive weight are " +
+                $"Label column '{_options.LabelColumnName}' holds a single class: all {data.PositiveWeightRows} usable rows with a positive weight are " +
                 $"{(positiveWeight <= 0 ? "0 (false)" : "1 (true)")}. Binary classification needs rows of both classes.");
 
-        var features = data.Features;
-        var labels = data.Labels;
-        var weights = weighted ? data.Weights : null;
-        double[]? batchWeightSums = null;
-        if (_options.Optimizer == LogisticOptimizer.GradientDescent && _options.BatchSize is int batch)
-        {
-            (features, labels, weights) = Shuffle(data, weights, _options.Seed);
-            int batches = (n + batch - 1) / batch;
-            batchWeightSums = new double[batches];
-            for (int i = 0; i < n; i++) batchWeightSums[i / batch] += weights?[i] ?? 1.0;
-        }
-
-        int threads = context.MaximumThreads;
-        var objective = new LogisticObjective(features, labels, weights, n, d, weightSum, _options.L2Regularization, threads);
-        var start = new double[d + 1];
+        var kind = GlmTraining.ChooseMinimizer(MinimizerKindOf(_options.Optimizer), d, context.Budget, ch);
+        var settings = new GlmSettings(_options.L2Regularization, kind, NameOf(kind),
+            GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate, _options.BatchSize,
+                _options.HistorySize, _options.Seed, data, kind), _options.ComputeStatistics);
         double pBar = positiveWeight / weightSum;
-        start[d] = Math.Log(pBar / (1 - pBar));
-        var settings = new OptimizerSettings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate,
-            _options.BatchSize, _options.HistorySize, _options.Seed, batchWeightSums);
-
-        var result = LogisticOptimizers.Minimize(_options.Optimizer, objective, start, settings, context.Environment, ch);
-        double weightNorm = Math.Sqrt(result.Parameters.Take(d).Sum(v => v * v));
-        ReportStop(ch, result, weightNorm);
-        ch.Info(MessageSensitivity.None,
-            $"{_options.Optimizer}: {result.Iterations} iterations, objective {result.Objective:G10}, gradient norm {result.GradientNorm:G3}, " +
-            $"{objective.Threads} thread(s), {clock.ElapsedMilliseconds} ms.");
-        if (!result.Parameters.All(double.IsFinite))
-            throw new InvalidOperationException($"The {_options.Optimizer} optimizer produced non-finite weights; try L2Regularization > 0.");
-
-        // One pass at the final parameters (the optimizers' last evaluation may have been a rejected trial).
-        objective.Evaluate(result.Parameters, new double[d + 1]);
-        double lossSum = objective.LastLossSum;
-        if (_options.L2Regularization == 0 && result.Reason != StopReason.Separable && objective.LastMaxAbsScore > SaturatedScore)
+        var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, Math.Log(pBar / (1 - pBar)),
+            (objective, start) => SeparationRule.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
+            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget),
+            result => result.Reason == StopReason.NoFiniteOptimum
+                ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
+                : null);
+        var result = fit.Result;
+        if (result.Reason == StopReason.NoFiniteOptimum)
             ch.Warning(MessageSensitivity.None,
-                $"Fitted probabilities numerically 0 or 1 occurred (|score| up to {objective.LastMaxAbsScore:G3}, weight norm {weightNorm:G4}): " +
+                $"The training data is linearly separable: after {result.Iterations} iterations the loss ({result.Objective:G4}) is heading to 0 " +
+                $"while the weights (norm {fit.WeightNorm:G4}) grow without bound, so there is no finite optimum without a penalty. " +
+                "Stopped there instead of iterating to the cap. Set L2Regularization > 0 (for example 1e-3) for a finite, unique optimum.");
+        else if (_options.L2Regularization == 0 && fit.MaxAbsScore > SaturatedScore)
+            ch.Warning(MessageSensitivity.None,
+                $"Fitted probabilities numerically 0 or 1 occurred (|score| up to {fit.MaxAbsScore:G3}, weight norm {fit.WeightNorm:G4}): " +
                 "the data may be quasi-separable, in which case some weights have no finite estimate and their size reflects only where " +
                 "the optimizer stopped. Set L2Regularization > 0 for a finite, unique optimum.");
 
-        LogisticRegressionStatistics? statistics = null;
+        var (weightsFloat, biasFloat) = GlmTraining.ToSingle(fit.Parameters, _options.FeatureColumnName);
+        var statistics = LogisticRegressionStatistics.Compute(data.PositiveWeightRows, weightSum, positiveWeight, fit.LossSum, fit.Parameters,
+            fit.Hessian, fit.StatisticsUnavailableReason);
         ModelStatisticsBase? mlnetStatistics = null;
-        var weightsFloat = result.Parameters.Take(d).Select(v => (float)v).ToArray();
-        float biasFloat = (float)result.Parameters[d];
-        if (_options.ComputeStatistics)
-        {
-            string? reason = result.Reason == StopReason.Separable
-                ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
-                : null;
-            var hessian = reason is null ? objective.Hessian(result.Parameters) : null;
-            statistics = LogisticRegressionStatistics.Compute(positiveRows, weightSum, positiveWeight, lossSum, result.Parameters,
-                hessian, reason);
-            if (statistics.StandardErrors is { } se)
-                mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(context.Environment, positiveRows, d + 1, (float)statistics.Deviance,
-                    (float)statistics.NullDeviance, se.Select(v => (float)v).ToArray(), weightsFloat, biasFloat);
-            else
-                ch.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
-        }
+        if (statistics.StandardErrors is { } se)
+            mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(context.Environment, data.PositiveWeightRows, d + 1, (float)statistics.Deviance,
+                (float)statistics.NullDeviance, se.Select(v => (float)v).ToArray(), weightsFloat, biasFloat);
+        else
+            ch.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
 
         var model = MlNetInternals.CreateCalibratedLinearBinaryModel(context.Environment, weightsFloat, biasFloat, mlnetStatistics);
-        var report = new LogisticRegressionTrainingReport(_options.Optimizer, result.Iterations, result.Reason == StopReason.Converged,
-            result.Reason == StopReason.Separable, result.Objective, result.GradientNorm, result.ObjectiveHistory, clock.Elapsed);
+        var report = new LogisticRegressionTrainingReport(OptimizerOf(kind), result.Iterations, result.Reason == StopReason.Converged,
+            result.Reason == StopReason.NoFiniteOptimum, result.Objective, result.GradientNorm, result.ObjectiveHistory, context.Clock.Elapsed);
         LogisticRegressionModelExtensions.Attach(model.SubModel, report, statistics);
         return MlNetInternals.CreateBinaryTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
     }
 
-    private void ReportStop(IChannel ch, OptimizationResult result, double weightNorm)
+    private static MinimizerKind? MinimizerKindOf(LogisticOptimizer optimizer) => optimizer switch
     {
-        switch (result.Reason)
-        {
-            case StopReason.Separable:
-                ch.Warning(MessageSensitivity.None,
-                    $"The training data is linearly separable: after {result.Iterations} iterations the loss ({result.Objective:G4}) is heading to 0 " +
-                    $"while the weights (norm {weightNorm:G4}) grow without bound, so there is no finite optimum without a penalty. " +
-                    "Stopped there instead of iterating to the cap. Set L2Regularization > 0 (for example 1e-3) for a finite, unique optimum.");
-                break;
-            case StopReason.IterationLimit:
-                ch.Warning(MessageSensitivity.None,
-                    $"{_options.Optimizer} stopped at MaximumNumberOfIterations = {_options.MaximumNumberOfIterations} with gradient norm " +
-                    $"{result.GradientNorm:G3} > GradientTolerance = {_options.GradientTolerance:G3}. Increase MaximumNumberOfIterations, " +
-                    (_options.L2Regularization == 0
-                        ? "or set L2Regularization > 0 if the data may be (quasi-)separable (weights growing without bound)."
-                        : "or use the Newton optimizer."));
-                break;
-            case StopReason.NoProgress when result.GradientNorm > _options.GradientTolerance:
-                ch.Warning(MessageSensitivity.None,
-                    $"{_options.Optimizer} could not decrease the objective further after {result.Iterations} iterations (gradient norm " +
-                    $"{result.GradientNorm:G3}): the tolerance {_options.GradientTolerance:G3} is below what rounding allows on this data.");
-                break;
-        }
-    }
+        LogisticOptimizer.Auto => null,
+        LogisticOptimizer.Newton => MinimizerKind.Newton,
+        LogisticOptimizer.Lbfgs => MinimizerKind.Lbfgs,
+        LogisticOptimizer.GradientDescent => MinimizerKind.GradientDescent,
+        _ => throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer, "Unknown optimizer."),
+    };
 
-    private static (float[] Features, float[] Labels, float[]? Weights) Shuffle(DenseDataset data, float[]? weights, int seed)
+    private static LogisticOptimizer OptimizerOf(MinimizerKind kind) => kind switch
     {
-        int n = data.Count, d = data.FeatureCount;
-        var order = Enumerable.Range(0, n).ToArray();
-        new Random(seed).Shuffle(order);
-        var x = new float[n * d];
-        var y = new float[n];
-        var w = weights is null ? null : new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            int source = order[i];
-            data.Features.AsSpan(source * d, d).CopyTo(x.AsSpan(i * d, d));
-            y[i] = data.Labels[source];
-            if (w is not null) w[i] = weights![source];
-        }
-        return (x, y, w);
-    }
+        MinimizerKind.Newton => LogisticOptimizer.Newton,
+        MinimizerKind.Lbfgs => LogisticOptimizer.Lbfgs,
+        _ => LogisticOptimizer.GradientDescent,
+    };
+
+    private static string NameOf(MinimizerKind kind) => OptimizerOf(kind).ToString();
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.ML.Trainers;
 
 namespace MlNetExtensions;
@@ -8,10 +7,10 @@ public static class LogisticRegressionModelExtensions
 {
     private sealed record Entry(LogisticRegressionTrainingReport Report, LogisticRegressionStatistics? Statistics);
 
-    private static readonly ConditionalWeakTable<LinearBinaryModelParameters, Entry> Table = new();
+    private static readonly ModelAttachment<LinearBinaryModelParameters, Entry> Entries = new();
 
     internal static void Attach(LinearBinaryModelParameters model, LogisticRegressionTrainingReport report, LogisticRegressionStatistics? statistics)
-        => Table.AddOrUpdate(model, new Entry(report, statistics));
+        => Entries.Attach(model, new Entry(report, statistics));
 
     /// <summary>
     /// Deviance, null deviance, AIC, standard errors, z and p-values of a logistic model (<c>model.Model.SubModel</c>).
@@ -24,7 +23,7 @@ public static class LogisticRegressionModelExtensions
     public static LogisticRegressionStatistics GetStatistics(this LinearBinaryModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var entry) && entry.Statistics is not null) return entry.Statistics;
+        if (Entries.Find(model)?.Statistics is { } statistics) return statistics;
         return LogisticRegressionStatistics.FromModel(model) ?? throw new InvalidOperationException(
             "This model carries no statistics: it was trained with ComputeStatistics = false, or by a trainer that does not compute them " +
             "(for ML.NET's LbfgsLogisticRegression, set ShowTrainingStatistics = true).");
@@ -35,7 +34,7 @@ public static class LogisticRegressionModelExtensions
     public static LogisticRegressionTrainingReport GetTrainingReport(this LinearBinaryModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Table.TryGetValue(model, out var entry)) return entry.Report;
+        if (Entries.Find(model) is { } entry) return entry.Report;
         throw new InvalidOperationException(
             "This model has no training report: only models trained by BceLogisticRegression in this process carry one (it is not saved in the zip).");
     }

@@ -33,7 +33,7 @@ internal static class MlpLearner
     internal const int SplitMinimumRows = MiniBatchEpochs.SplitMinimumRows;
 
     public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTaskHead head, int outputUnits,
-        MlpOptions options, int seed, MlpModelParameters? start = null)
+        MlpOptions options, int seed, MemoryBudget budget, MlpModelParameters? start = null)
     {
         var state = start?.State;
         var network = start is null ? NewNetwork(data.FeatureCount, outputUnits, options) : start.Network.Clone();
@@ -43,6 +43,10 @@ internal static class MlpLearner
             : LabelStandardization.None;
         if (!label.IsNone) data = data with { Labels = label.Apply(data.Labels) };
 
+        if (options.EarlyStopping)
+            budget.Require((double)data.Count * data.FeatureCount * sizeof(float),
+                $"Early stopping's copy of the {data.Count:N0} × {data.FeatureCount:N0} rows into training and validation parts",
+                "Turn EarlyStopping off (StopOnTrainingLossPlateau watches the training loss without a copy)");
         var (train, validation) = options.EarlyStopping
             ? ValidationSplit.Split(data, options.ValidationFraction, head.StratificationClasses(outputUnits), seed)
             : (data, (DenseDataset?)null);
@@ -64,6 +68,9 @@ internal static class MlpLearner
 
         var loss = head.Loss;
         float lambda = (float)options.L2Regularization;
+        if (options.Optimizer == MlpOptimizer.Lbfgs)
+            budget.Require(LbfgsMinimizer.BytesFor(network.Parameters.Length),
+                $"L-BFGS's curvature memory for {network.Parameters.Length:N0} parameters", "Use Optimizer = Adam");
         using IEpochRunner runner = options.Optimizer == MlpOptimizer.Lbfgs
             ? new LbfgsEpochs(env, network, loss, train, outputUnits, lambda, trainWeight, options.Tolerance)
             : new MiniBatchEpochs(env, network, loss, train, outputUnits, lambda, trainWeight, options, seed);

@@ -88,8 +88,8 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
         var head = MlpTaskHead.For(Task);
         int outputUnits = head.OutputUnits(reader.ClassCount);
         if (start is not null) CheckShape(start, reader.FeatureCount, outputUnits);
-        var data = context.ReadAll();
-        var result = MlpLearner.Train(context.Environment, context.Channel, data, head, outputUnits, _options, seed, start);
+        var data = context.ReadAllDense();
+        var result = MlpLearner.Train(context.Environment, context.Channel, data, head, outputUnits, _options, seed, context.Budget, start);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
             reader.GetClassNames() ?? start?.ClassNames?.ToArray(), result.State);
         return MlpPredictionTransformer.Create(context.Environment, model, context.Data, _options.FeatureColumnName, _options.LabelColumnName);

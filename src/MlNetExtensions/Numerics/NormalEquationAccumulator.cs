@@ -12,7 +12,7 @@ namespace MlNetExtensions.Numerics;
 /// one shard's sums relative to the other's shift exactly (S' = TSTᵀ with T = I + δ·e₁ᵀ).
 /// Not thread-safe: give each thread its own accumulator and merge them.
 /// </remarks>
-public sealed class NormalEquationAccumulator
+internal sealed class NormalEquationAccumulator
 {
     private const int BlockRows = 32;
 
@@ -23,6 +23,7 @@ public sealed class NormalEquationAccumulator
     private readonly double[] _sums;
     private readonly double[] _shift;
     private bool _hasShift;
+    private bool _featureShiftIsZero;
     private long _count;
     private double[]? _scratch;
 
@@ -86,6 +87,7 @@ public sealed class NormalEquationAccumulator
             for (int k = 0; k < d; k++) _shift[k] = features[k];
             _shift[_labelIndex] = labels[0];
             _hasShift = true;
+            _featureShiftIsZero = !features[..d].ContainsAnyExcept(0f);
         }
         _scratch ??= new double[BlockRows * _stride];
         var scratch = _scratch.AsSpan();
@@ -113,6 +115,68 @@ public sealed class NormalEquationAccumulator
     }
 
     /// <summary>
+    /// Adds rows held in compressed sparse row form (already checked to be finite with non-negative weights): row r's
+    /// non-zeros are <paramref name="indices"/>[<paramref name="offsets"/>[r]..<paramref name="offsets"/>[r+1]] (ascending)
+    /// with <paramref name="values"/> alongside; <paramref name="weights"/> is empty (all ones) or one per row.
+    /// </summary>
+    /// <remarks>
+    /// Each row is one sparse rank-1 update over the pairs of its non-zeros plus the label and the constant column, so a row
+    /// costs O(k²) for k non-zeros and zeros are never touched. The features are not shifted (shifting would fill in the
+    /// zeros): the sums are centred at the end, which is exact enough for sparse data, whose means are small next to its
+    /// non-zero values; the label is still shifted by the first one.
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal void AddSparseRows(ReadOnlySpan<int> offsets, ReadOnlySpan<int> indices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> labels, ReadOnlySpan<float> weights)
+    {
+        int rows = labels.Length;
+        if (rows == 0) return;
+        int d = _featureCount;
+        if (!_hasShift)
+        {
+            Array.Clear(_shift, 0, d);
+            _shift[_labelIndex] = labels[0];
+            _hasShift = true;
+            _featureShiftIsZero = true;
+        }
+        if (!_featureShiftIsZero)
+        {
+            // Rows of another layout came first and set a non-zero shift: densify these (correct, if slower).
+            var dense = new float[d];
+            for (int r = 0; r < rows; r++)
+            {
+                Array.Clear(dense);
+                for (int k = offsets[r]; k < offsets[r + 1]; k++) dense[indices[k]] = values[k];
+                AddValidatedRows(dense, labels.Slice(r, 1), weights.IsEmpty ? weights : weights.Slice(r, 1));
+            }
+            return;
+        }
+        var sums = _sums.AsSpan();
+        int stride = _stride;
+        double labelShift = _shift[_labelIndex];
+        for (int r = 0; r < rows; r++)
+        {
+            float w = weights.IsEmpty ? 1f : weights[r];
+            if (w == 0) continue;
+            double sw = w == 1f ? 1.0 : Math.Sqrt(w);
+            int start = offsets[r], end = offsets[r + 1];
+            double label = (labels[r] - labelShift) * sw;
+            for (int a = start; a < end; a++)
+            {
+                double ua = values[a] * sw;
+                var row = sums.Slice(indices[a] * stride);
+                for (int b = a; b < end; b++) row[indices[b]] += ua * (values[b] * sw);
+                row[_labelIndex] += ua * label;
+                row[_oneIndex] += ua * sw;
+            }
+            sums[_labelIndex * stride + _labelIndex] += label * label;
+            sums[_labelIndex * stride + _oneIndex] += label * sw;
+            sums[_oneIndex * stride + _oneIndex] += sw * sw;
+            _count++;
+        }
+    }
+
+    /// <summary>
     /// Adds the statistics of <paramref name="other"/> (a disjoint shard of the same columns) to this one, so that
     /// this accumulator then describes the concatenation of both. <paramref name="other"/> is not changed.
     /// </summary>
@@ -128,6 +192,7 @@ public sealed class NormalEquationAccumulator
             other._sums.CopyTo(_sums, 0);
             other._shift.CopyTo(_shift, 0);
             _hasShift = true;
+            _featureShiftIsZero = other._featureShiftIsZero;
             _count = other._count;
             return;
         }
@@ -210,7 +275,7 @@ public sealed class NormalEquationAccumulator
 /// <param name="CrossProducts">Σw(x−x̄)(x−x̄)ᵀ, row-major d × d.</param>
 /// <param name="FeatureLabelProducts">Σw(x−x̄)(y−ȳ) (length d).</param>
 /// <param name="LabelSumOfSquares">Σw(y−ȳ)², the total sum of squares.</param>
-public sealed record LeastSquaresMoments(
+internal sealed record LeastSquaresMoments(
     int FeatureCount,
     long Count,
     double WeightSum,

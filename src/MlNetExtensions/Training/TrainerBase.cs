@@ -63,10 +63,10 @@ public abstract class TrainerBase<TTransformer, TModel> : ITrainerEstimator<TTra
     private protected TTransformer FitWith(IDataView input, Func<TrainingContext, TTransformer> train)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var reader = TrainingDataReader.Create(input, BaseOptions.LabelColumnName, BaseOptions.FeatureColumnName,
-            BaseOptions.ExampleWeightColumnName, LabelKind);
         using var channel = Host.Start(_name);
-        var context = new TrainingContext(Host, channel, reader, input, BaseOptions.MaximumThreads);
+        var reader = TrainingDataReader.Create(input, BaseOptions.LabelColumnName, BaseOptions.FeatureColumnName,
+            BaseOptions.ExampleWeightColumnName, LabelKind, BaseOptions.FeatureLayout, channel);
+        var context = new TrainingContext(Host, channel, reader, input, BaseOptions.MaximumThreads, MemoryBudget.For(BaseOptions));
         var model = train(context);
         channel.Info(MessageSensitivity.None, $"{_name}: trained in {context.Clock.ElapsedMilliseconds} ms.");
         return model;
@@ -74,7 +74,8 @@ public abstract class TrainerBase<TTransformer, TModel> : ITrainerEstimator<TTra
 }
 
 /// <summary>What a trainer's <c>Train</c> gets: the environment, its log channel, the checked reader and the data.</summary>
-internal sealed class TrainingContext(IHostEnvironment env, IChannel channel, TrainingDataReader reader, IDataView data, int maximumThreads)
+internal sealed class TrainingContext(IHostEnvironment env, IChannel channel, TrainingDataReader reader, IDataView data, int maximumThreads,
+    MemoryBudget budget)
 {
     public IHostEnvironment Environment { get; } = env;
     public IChannel Channel { get; } = channel;
@@ -84,11 +85,17 @@ internal sealed class TrainingContext(IHostEnvironment env, IChannel channel, Tr
     /// <summary>The most threads the fit may use (<see cref="TrainerOptions.NumberOfThreads"/>, or the machine's cores).</summary>
     public int MaximumThreads { get; } = maximumThreads;
 
+    /// <summary>What the fit may allocate for what grows with n·d or d² (<see cref="TrainerOptions.MemoryBudgetBytes"/>).</summary>
+    public MemoryBudget Budget { get; } = budget;
+
     /// <summary>Started when the fit began.</summary>
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
-    /// <summary>Reads every usable row into memory, logging what was read and skipped.</summary>
-    public DenseDataset ReadAll() => Reader.ReadAll(Environment, Channel);
+    /// <summary>Reads every usable row into memory in the reader's layout, logging what was read and skipped.</summary>
+    public TrainingSet ReadAll() => Reader.ReadAll(Environment, Channel, Budget);
+
+    /// <summary>Reads every usable row into one dense array (for trainers without a sparse path).</summary>
+    public DenseDataset ReadAllDense() => Reader.ReadAllDense(Environment, Channel, Budget);
 
     public void ThrowIfCanceled() => MlNetInternals.ThrowIfCanceled(Environment);
 }

@@ -33,6 +33,22 @@ public abstract class TrainerOptions
     /// </summary>
     public int? NumberOfThreads { get; set; }
 
+    /// <summary>
+    /// How the features are held while training: <see cref="MlNetExtensions.FeatureLayout.Auto"/> (the default) decides from the
+    /// data (sparse for text and one-hot vectors), <see cref="MlNetExtensions.FeatureLayout.Dense"/> or
+    /// <see cref="MlNetExtensions.FeatureLayout.Sparse"/> fix it. The model does not depend on it beyond rounding.
+    /// </summary>
+    public FeatureLayout FeatureLayout { get; set; } = FeatureLayout.Auto;
+
+    /// <summary>
+    /// Bytes (&gt; 0) a fit may allocate for what grows with the data (n·d floats or the non-zeros of the rows held in
+    /// memory) or with d² (Hessians, normal equations and their factorisations). Checked before allocating: over it the
+    /// trainer takes a path that fits where it has one (L-BFGS instead of Newton, conjugate gradients instead of the normal
+    /// equations, statistics skipped with a logged reason) and otherwise throws <see cref="InvalidOperationException"/>
+    /// naming d, the bytes needed and this option. Default null: half of the memory available to the process.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; set; }
+
     /// <summary>Checks every option; the exception names the option and the value it got.</summary>
     /// <exception cref="ArgumentException">A column name is null or blank.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A number is out of its range.</exception>
@@ -42,6 +58,10 @@ public abstract class TrainerOptions
         OptionChecks.ColumnName(FeatureColumnName, nameof(FeatureColumnName));
         if (ExampleWeightColumnName is not null) OptionChecks.ColumnName(ExampleWeightColumnName, nameof(ExampleWeightColumnName));
         if (NumberOfThreads is { } threads) OptionChecks.Positive(threads, nameof(NumberOfThreads));
+        if (!Enum.IsDefined(FeatureLayout))
+            throw new ArgumentOutOfRangeException(nameof(FeatureLayout), FeatureLayout, $"{nameof(FeatureLayout)} must be Auto, Dense or Sparse, but is {FeatureLayout}.");
+        if (MemoryBudgetBytes is { } budget && budget <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), budget, $"{nameof(MemoryBudgetBytes)} must be > 0, but is {budget}.");
     }
 
     /// <summary>A copy the trainer keeps (arrays copied too), so later edits by the caller do not leak in.</summary>

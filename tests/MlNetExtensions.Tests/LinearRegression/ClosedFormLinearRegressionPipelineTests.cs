@@ -61,7 +61,7 @@ public class ClosedFormLinearRegressionPipelineTests
         var data = TestData.Load(_ml, "diabetes.csv");
         var model = _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data);
         var metrics = _ml.Regression.Evaluate(model.Transform(data));
-        Assert.Equal(model.Model.GetStatistics().RSquared, metrics.RSquared, 5);
+        Assert.Equal(model.Model.GetStatistics().RSquared!.Value, metrics.RSquared, 5);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class ClosedFormLinearRegressionTrainerTests
 
         for (int j = 0; j < theta.Length; j++) Assert.Equal(theta[j], model.Model.Weights[j], 4);
         Assert.Equal(7.0, model.Model.Bias, 4);
-        Assert.Equal(1.0, model.Model.GetStatistics().RSquared, 6);
+        Assert.Equal(1.0, model.Model.GetStatistics().RSquared!.Value, 6);
     }
 
     [Theory]
@@ -62,9 +62,9 @@ public class ClosedFormLinearRegressionTrainerTests
         Assert.Equal(0.8, model.Model.Weights[0], 6);
         Assert.Equal(0.6, model.Model.Bias, 5);
         Assert.Equal(3.6, stats.ResidualSumOfSquares, 9);
-        Assert.Equal(0.64, stats.RSquared, 9);
-        Assert.Equal(1 - 0.36 * 4 / 3, stats.AdjustedRSquared, 9);
-        Assert.Equal(Math.Sqrt(1.2), stats.ResidualStandardError, 9);
+        Assert.Equal(0.64, stats.RSquared!.Value, 9);
+        Assert.Equal(1 - 0.36 * 4 / 3, stats.AdjustedRSquared!.Value, 9);
+        Assert.Equal(Math.Sqrt(1.2), stats.ResidualStandardError!.Value, 9);
         Assert.Equal(Math.Sqrt(1.2 * (0.2 + 0.9)), stats.StandardErrors![0], 9);
         Assert.Equal(Math.Sqrt(0.12), stats.StandardErrors[1], 9);
         Assert.Equal(0.8 / Math.Sqrt(0.12), stats.TValues![1], 9);
@@ -203,7 +203,7 @@ public class ClosedFormLinearRegressionTrainerTests
         foreach (var other in new[] { parallel, adaptive })
         {
             for (int j = 0; j < 5; j++) Assert.Equal(single.Model.Weights[j], other.Model.Weights[j], 5);
-            Assert.Equal(single.Model.GetStatistics().RSquared, other.Model.GetStatistics().RSquared, 10);
+            Assert.Equal(single.Model.GetStatistics().RSquared!.Value, other.Model.GetStatistics().RSquared!.Value, 10);
             Assert.Equal(150_000, other.Model.GetStatistics().Count);
         }
     }
@@ -215,7 +215,7 @@ public class ClosedFormLinearRegressionTrainerTests
         var model = _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data);
         var recomputed = _ml.Regression.ComputeLinearStatistics(model, data);
         var trained = model.Model.GetStatistics();
-        Assert.Equal(trained.RSquared, recomputed.RSquared, 5);
+        Assert.Equal(trained.RSquared!.Value, recomputed.RSquared!.Value, 5);
         for (int i = 0; i < trained.StandardErrors!.Count; i++)
             Assert.Equal(trained.StandardErrors[i], recomputed.StandardErrors![i], trained.StandardErrors[i] * 1e-4);
     }
@@ -228,7 +228,7 @@ public class ClosedFormLinearRegressionTrainerTests
         var data = model.Transform(raw);
         var stats = _ml.Regression.ComputeLinearStatistics(model.LastTransformer, data);
         var metrics = _ml.Regression.Evaluate(data);
-        Assert.Equal(metrics.RSquared, stats.RSquared, 4);
+        Assert.Equal(metrics.RSquared, stats.RSquared!.Value, 4);
         Assert.True(stats.HasCoefficientStatistics);
     }
 

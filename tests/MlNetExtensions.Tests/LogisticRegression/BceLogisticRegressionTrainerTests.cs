@@ -43,8 +43,8 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
         });
         Assert.NotNull(simple);
         Assert.NotNull(full);
-        Assert.Equal(LogisticOptimizer.Newton, new BceLogisticRegressionTrainer.Options().Optimizer);
-        Assert.Equal([LogisticOptimizer.Newton, LogisticOptimizer.Lbfgs, LogisticOptimizer.GradientDescent], Enum.GetValues<LogisticOptimizer>());
+        Assert.Equal(LogisticOptimizer.Auto, new BceLogisticRegressionTrainer.Options().Optimizer);
+        Assert.Equal([LogisticOptimizer.Newton, LogisticOptimizer.Lbfgs, LogisticOptimizer.GradientDescent, LogisticOptimizer.Auto], Enum.GetValues<LogisticOptimizer>());
     }
 
     [Fact]

@@ -162,6 +162,24 @@ public class MlpBadInputTests
     }
 
     [Fact]
+    public void Fit_LbfgsOrEarlyStoppingOverTheMemoryBudget_ThrowsNamingWhatAndTheOption()
+    {
+        // iris: L-BFGS's curvature memory for the 259 parameters of 4-32-3 takes about 26 KB (over 10 KB), and early
+        // stopping's copy of the 150 × 4 rows 2.4 KB (over 2 KB).
+        var iris = MlpData.Iris(_ml);
+        var lbfgs = Assert.Throws<InvalidOperationException>(() => _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
+        {
+            Optimizer = MlpOptimizer.Lbfgs, MemoryBudgetBytes = 10_000, NumberOfEpochs = 1,
+        }).Fit(iris));
+        AssertNames(lbfgs, "L-BFGS", "259 parameters", "MemoryBudgetBytes", "Optimizer = Adam");
+        var early = Assert.Throws<InvalidOperationException>(() => _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
+        {
+            EarlyStopping = true, MemoryBudgetBytes = 2_000, NumberOfEpochs = 1,
+        }).Fit(iris));
+        AssertNames(early, "Early stopping", "150 × 4", "MemoryBudgetBytes");
+    }
+
+    [Fact]
     public void Fit_EarlyStoppingWithTooFewRows_ThrowsNamingValidationFraction()
     {
         // ⌈0.7 · 3⌉ = 3 validation rows (as scikit-learn's train_test_split counts) leave none to train on.

@@ -57,6 +57,10 @@ internal sealed class LbfgsMinimizer
         _trialGradient = new float[parameterCount];
     }
 
+    /// <summary>What a minimiser for <paramref name="parameterCount"/> parameters allocates (history, work vectors).</summary>
+    public static double BytesFor(int parameterCount, int historySize = 10)
+        => (double)parameterCount * (2 * historySize * sizeof(float) + sizeof(double) + 3 * sizeof(float));
+
     /// <summary>Objective evaluations so far (each one full pass over the data).</summary>
     public int Evaluations { get; private set; }
 

@@ -2,73 +2,37 @@ using MathNet.Numerics.LinearAlgebra;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Interop;
 
-namespace MlNetExtensions.LogisticRegression;
-
-/// <summary>Why an optimizer stopped.</summary>
-internal enum StopReason
-{
-    Converged,
-    IterationLimit,
-    Separable,
-    NoProgress,
-}
-
-/// <summary>Where an optimizer ended and how it got there.</summary>
-internal sealed record OptimizationResult(double[] Parameters, double Objective, double GradientNorm, int Iterations,
-    StopReason Reason, IReadOnlyList<double> ObjectiveHistory);
-
-/// <summary>What every optimizer needs besides the objective.</summary>
-internal sealed record OptimizerSettings(int MaximumIterations, double GradientTolerance, double? LearningRate, int? BatchSize,
-    int HistorySize, int Seed, double[]? BatchWeightSums);
+namespace MlNetExtensions.Numerics.Optimization;
 
 /// <summary>
-/// The three minimisers of <see cref="LogisticObjective"/>. Each starts at θ = 0, b = logit(ȳ) (the null model's
-/// optimum), stops when ‖∇f‖₂ ≤ tolerance, and stops early, with <see cref="StopReason.Separable"/>, when λ = 0 and the
-/// current parameters classify every row strictly correctly: then a multiple of them drives the loss to 0, so no finite
-/// optimum exists and iterating on would only grow the weights.
+/// The minimisers of a GLM objective (<see cref="IGlmObjective"/>): damped Newton, L-BFGS, and full-batch or mini-batch
+/// gradient descent, all in one iteration loop that stops when ‖∇f‖₂ ≤ tolerance, at the iteration cap, on cancellation,
+/// when no step makes progress, or when the model's <see cref="IStoppingRule"/> says the objective has no finite minimiser.
+/// The optimizers differ only in their step.
 /// </summary>
-internal static class LogisticOptimizers
+internal static class GlmMinimizer
 {
     private const double ArmijoConstant = 1e-4;
     private const int MaximumHalvings = 60;
 
-    public static OptimizationResult Minimize(LogisticOptimizer kind, LogisticObjective objective, double[] start,
-        OptimizerSettings settings, IHostEnvironment env, IChannel ch)
+    public static OptimizationResult Minimize(MinimizerKind kind, IGlmObjective objective, double[] start,
+        MinimizerSettings settings, IHostEnvironment env, IChannel ch, IStoppingRule? rule = null)
         => kind switch
         {
-            LogisticOptimizer.Newton => Newton(objective, start, settings, env, ch),
-            LogisticOptimizer.Lbfgs => Lbfgs(objective, start, settings, env, ch),
-            LogisticOptimizer.GradientDescent => ProbeSeparation(objective, start, settings, env, ch)
-                ?? (settings.BatchSize is null
-                    ? GradientDescent(objective, start, settings, env, ch)
-                    : MiniBatchGradientDescent(objective, start, settings, env, ch)),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer."),
+            MinimizerKind.Newton => Newton(objective, start, settings, env, ch, rule),
+            MinimizerKind.Lbfgs => Lbfgs(objective, start, settings, env, ch, rule),
+            MinimizerKind.GradientDescent => settings.BatchSize is null
+                ? GradientDescent(objective, start, settings, env, ch, rule)
+                : MiniBatchGradientDescent(objective, start, settings, env, ch, rule),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown minimiser."),
         };
 
-    /// <summary>
-    /// Without L2, gradient descent turns towards a separating direction so slowly (its loss falls like log t on
-    /// breast_cancer) that the separation certificate would take millions of steps to show. A short Newton run, which
-    /// finds a separating direction in a few steps when one exists, decides first; its result is returned only when it
-    /// finds separation, and gradient descent then runs as asked otherwise.
-    /// </summary>
-    private static OptimizationResult? ProbeSeparation(LogisticObjective objective, double[] start, OptimizerSettings settings,
-        IHostEnvironment env, IChannel ch)
-    {
-        if (objective.L2 != 0) return null;
-        const int ProbeIterations = 50;
-        var probe = Newton(objective, start, settings with { MaximumIterations = ProbeIterations }, env, ch);
-        ch.Info(MessageSensitivity.None, probe.Reason == StopReason.Separable
-            ? $"Without L2, a Newton probe found the data linearly separable after {probe.Iterations} steps; gradient descent is skipped."
-            : "Without L2, a Newton probe found no linear separation; gradient descent follows.");
-        return probe.Reason == StopReason.Separable ? probe : null;
-    }
-
     /// <summary>Damped Newton (IRLS): exact Hessian, Cholesky solve, backtracking on the objective.</summary>
-    private static OptimizationResult Newton(LogisticObjective objective, double[] start, OptimizerSettings settings,
-        IHostEnvironment env, IChannel ch)
+    private static OptimizationResult Newton(IGlmObjective objective, double[] start, MinimizerSettings settings,
+        IHostEnvironment env, IChannel ch, IStoppingRule? rule)
     {
         var line = new LineSearchBuffers(objective.Dimension);
-        return Iterate(objective, start, settings, env, ch, "Newton", (p, norm) =>
+        return Iterate(objective, start, settings, env, ch, rule, "Newton", (p, norm) =>
         {
             var hessian = objective.Hessian(p.X) / objective.WeightSum;
             var step = SolvePositiveDefinite(hessian, Vector<double>.Build.DenseOfArray(p.G).Negate()).ToArray();
@@ -84,8 +48,8 @@ internal static class LogisticOptimizers
     }
 
     /// <summary>Limited-memory BFGS: two-loop recursion over the last pairs (s, y), backtracking line search.</summary>
-    private static OptimizationResult Lbfgs(LogisticObjective objective, double[] start, OptimizerSettings settings,
-        IHostEnvironment env, IChannel ch)
+    private static OptimizationResult Lbfgs(IGlmObjective objective, double[] start, MinimizerSettings settings,
+        IHostEnvironment env, IChannel ch, IStoppingRule? rule)
     {
         int m = objective.Dimension;
         int memory = settings.HistorySize;
@@ -95,7 +59,7 @@ internal static class LogisticOptimizers
         var y = new List<double[]>();
         var rho = new List<double>();
         var alpha = new double[memory];
-        return Iterate(objective, start, settings, env, ch, "L-BFGS", (p, norm) =>
+        return Iterate(objective, start, settings, env, ch, rule, "L-BFGS", (p, norm) =>
         {
             // Two-loop recursion: direction = −H·g with H the L-BFGS inverse-Hessian estimate.
             for (int k = 0; k < m; k++) direction[k] = -p.G[k];
@@ -152,22 +116,22 @@ internal static class LogisticOptimizers
     }
 
     /// <summary>Full-batch gradient descent with a constant step: θ ← θ − α∇f.</summary>
-    private static OptimizationResult GradientDescent(LogisticObjective objective, double[] start, OptimizerSettings settings,
-        IHostEnvironment env, IChannel ch)
+    private static OptimizationResult GradientDescent(IGlmObjective objective, double[] start, MinimizerSettings settings,
+        IHostEnvironment env, IChannel ch, IStoppingRule? rule)
     {
         double rate = settings.LearningRate ?? 1 / objective.CurvatureBound();
         ch.Info(MessageSensitivity.None, settings.LearningRate is null
             ? $"Gradient descent: learning rate 1/L = {rate:G4} (L bounds the curvature of the objective)."
             : $"Gradient descent: learning rate {rate:G4}.");
-        return Iterate(objective, start, settings, env, ch, "Gradient descent", Descent(objective, rate, p => Axpy(p.X, -rate, p.G)));
+        return Iterate(objective, start, settings, env, ch, rule, "Gradient descent", Descent(objective, rate, p => Axpy(p.X, -rate, p.G)));
     }
 
     /// <summary>
     /// Mini-batch gradient descent: one iteration is an epoch over contiguous batches of the (already shuffled) rows in
     /// a fresh random order; the full objective and gradient are evaluated after each epoch for the stopping test.
     /// </summary>
-    private static OptimizationResult MiniBatchGradientDescent(LogisticObjective objective, double[] start,
-        OptimizerSettings settings, IHostEnvironment env, IChannel ch)
+    private static OptimizationResult MiniBatchGradientDescent(IGlmObjective objective, double[] start,
+        MinimizerSettings settings, IHostEnvironment env, IChannel ch, IStoppingRule? rule)
     {
         int batch = settings.BatchSize!.Value;
         int batches = (objective.Count + batch - 1) / batch;
@@ -176,7 +140,7 @@ internal static class LogisticOptimizers
         var random = new Random(settings.Seed);
         var order = Enumerable.Range(0, batches).ToArray();
         var batchGradient = new double[objective.Dimension];
-        return Iterate(objective, start, settings, env, ch, "Mini-batch gradient descent (epoch)", Descent(objective, rate, p =>
+        return Iterate(objective, start, settings, env, ch, rule, "Mini-batch gradient descent (epoch)", Descent(objective, rate, p =>
         {
             var x = p.X;
             random.Shuffle(order);
@@ -193,7 +157,7 @@ internal static class LogisticOptimizers
 
     /// <summary>A gradient-descent iteration: <paramref name="move"/> the point, then the full objective at the new point,
     /// stopping with advice if it grows past where it started.</summary>
-    private static Func<Point, double, bool> Descent(LogisticObjective objective, double rate, Action<Point> move)
+    private static Func<Point, double, bool> Descent(IGlmObjective objective, double rate, Action<Point> move)
     {
         double? initial = null;
         int iteration = 0;
@@ -218,18 +182,17 @@ internal static class LogisticOptimizers
     }
 
     /// <summary>
-    /// The loop every optimizer shares: the stopping tests (gradient norm, separation, iteration cap, cancellation), then
+    /// The loop every optimizer shares: the stopping tests (gradient norm, the model's stopping rule, iteration cap, cancellation), then
     /// one <paramref name="step"/>, which moves the point given ‖∇f‖ and returns false when it can make no progress, then
     /// the history. The optimizers differ only in their step.
     /// </summary>
-    private static OptimizationResult Iterate(LogisticObjective objective, double[] start, OptimizerSettings settings,
-        IHostEnvironment env, IChannel ch, string name, Func<Point, double, bool> step)
+    private static OptimizationResult Iterate(IGlmObjective objective, double[] start, MinimizerSettings settings,
+        IHostEnvironment env, IChannel ch, IStoppingRule? rule, string name, Func<Point, double, bool> step)
     {
         var p = new Point((double[])start.Clone(), new double[objective.Dimension]);
         p.F = objective.Evaluate(p.X, p.G);
         p.Margin = objective.LastMinMargin;
         var history = new List<double> { p.F };
-        var separation = new SeparationMonitor(objective, p.F);
         int it = 0;
         StopReason reason = StopReason.IterationLimit;
         for (; ; it++)
@@ -237,7 +200,7 @@ internal static class LogisticOptimizers
             double norm = Norm(p.G);
             Trace(ch, name, it, p.F, norm);
             if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
-            if (separation.IsSeparated(it, p.F, p.X, p.Margin)) { reason = StopReason.Separable; break; }
+            if (rule is not null && rule.ShouldStop(it, p.F, p.X, p.Margin)) { reason = StopReason.NoFiniteOptimum; break; }
             if (it >= settings.MaximumIterations) break;
             MlNetInternals.ThrowIfCanceled(env);
             if (!step(p, norm)) { reason = StopReason.NoProgress; break; }
@@ -253,7 +216,7 @@ internal static class LogisticOptimizers
         private double[] _trialGradient = new double[dimension];
 
         /// <summary>Moves <paramref name="p"/> along <paramref name="direction"/> by <see cref="LineSearch"/>; false when no step decreases f.</summary>
-        public bool Step(LogisticObjective objective, Point p, double slope, double[] direction, double initialStep)
+        public bool Step(IGlmObjective objective, Point p, double slope, double[] direction, double initialStep)
         {
             if (!LineSearch(objective, p.X, p.F, slope, direction, initialStep, _trial, _trialGradient, out double fNew)) return false;
             (p.X, _trial) = (_trial, p.X);
@@ -268,7 +231,7 @@ internal static class LogisticOptimizers
     /// Backtracking (Armijo) from <paramref name="initialStep"/>: halves the step until f(x + t·d) ≤ f(x) + c·t·∇fᵀd.
     /// On success <paramref name="trial"/> and <paramref name="trialGradient"/> hold the accepted point.
     /// </summary>
-    private static bool LineSearch(LogisticObjective objective, double[] x, double f, double slope, double[] direction,
+    private static bool LineSearch(IGlmObjective objective, double[] x, double f, double slope, double[] direction,
         double initialStep, double[] trial, double[] trialGradient, out double fNew)
     {
         double t = initialStep;
@@ -285,53 +248,18 @@ internal static class LogisticOptimizers
     private static Vector<double> SolvePositiveDefinite(Matrix<double> hessian, Vector<double> rhs)
     {
         // Without L2 the Hessian is singular on collinear features (and nearly so near separation): add the smallest
-        // ridge, growing tenfold, that lets Cholesky through; a damped Newton step is still a descent direction.
+        // ridge, growing tenfold, that lets the factorisation through; a damped Newton step is still a descent direction.
         double scale = 0;
         for (int i = 0; i < hessian.RowCount; i++) scale = Math.Max(scale, hessian[i, i]);
         double damping = 0;
         for (int attempt = 0; attempt < 20; attempt++)
         {
             var h = damping == 0 ? hessian : hessian + Matrix<double>.Build.DenseIdentity(hessian.RowCount) * damping;
-            try
-            {
-                var step = h.Cholesky().Solve(rhs);
-                if (step.All(double.IsFinite)) return step;
-            }
-            catch (ArgumentException)
-            {
-                // not positive definite: damp more
-            }
+            var step = ScaledCholesky.TryFactor(h, out _, reciprocalConditionLimit: 0)?.Solve(rhs);
+            if (step is not null && step.All(double.IsFinite)) return step;
             damping = damping == 0 ? Math.Max(scale, 1e-300) * 1e-12 : damping * 10;
         }
         return rhs.Clone();
-    }
-
-    /// <summary>
-    /// Decides that the data has no finite optimum (λ = 0 only), on either of two grounds: the exact certificate (the
-    /// current parameters put every row strictly on its side), or the trend that certificate takes too long to show under
-    /// slow optimizers: at iterations 32, 64, 128, … the objective keeps falling by a constant factor per doubling of
-    /// the iterations (the 1/t decay of separable data; a finite optimum makes the ratio tend to 1), has fallen below
-    /// a tenth of the null model's, and the weight norm keeps growing.
-    /// </summary>
-    private sealed class SeparationMonitor(LogisticObjective objective, double initialObjective)
-    {
-        private const double DecayPerDoubling = 0.7;
-        private readonly List<(double Objective, double Norm)> _checkpoints = [];
-
-        public bool IsSeparated(int iteration, double f, double[] x, double minMargin)
-        {
-            if (objective.L2 != 0) return false;
-            if (minMargin > 0) return true;
-            if (iteration < 32 || (iteration & (iteration - 1)) != 0) return false;
-            double norm = 0;
-            for (int k = 0; k < objective.FeatureCount; k++) norm += x[k] * x[k];
-            _checkpoints.Add((f, Math.Sqrt(norm)));
-            if (_checkpoints.Count < 3) return false;
-            var (a, b, c) = (_checkpoints[^3], _checkpoints[^2], _checkpoints[^1]);
-            return c.Objective < 0.1 * initialObjective
-                && c.Objective <= DecayPerDoubling * b.Objective && b.Objective <= DecayPerDoubling * a.Objective
-                && c.Norm > b.Norm && b.Norm > a.Norm;
-        }
     }
 
     private static void CheckNotDiverging(double f, double f0, double rate, int iteration)

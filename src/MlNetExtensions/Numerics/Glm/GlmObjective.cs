@@ -1,0 +1,207 @@
+using MathNet.Numerics.LinearAlgebra;
+using MlNetExtensions.Data;
+using MlNetExtensions.Numerics.Optimization;
+
+namespace MlNetExtensions.Numerics.Glm;
+
+/// <summary>
+/// The objective f(θ, b) = (Σᵢ wᵢ·ℓ(yᵢ, θᵀxᵢ + b))/(Σᵢ wᵢ) + (λ/2)‖θ‖² of a generalised linear model over rows held in
+/// memory (dense, through <see cref="GlmKernels"/>, or sparse, through <see cref="SparseGlmKernels"/>), with its gradient and
+/// Hessian. Parameters are [θ₀ … θ_{d−1}, b] (bias last, unpenalised).
+/// </summary>
+/// <remarks>
+/// The rows are cut into <see cref="RowPartitions"/>, each partition sums into its own accumulator, and the partials are
+/// added in partition order: the result is the same to the bit on one thread or many.
+/// </remarks>
+internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
+{
+    /// <summary>Memory all Hessian partials together may take.</summary>
+    private const long HessianPartialBudgetBytes = 64L << 20;
+
+    /// <summary>
+    /// Up to this many features the curvature bound comes from one Hessian pass (O(n·d²), on the fast SYRK kernel) and an
+    /// eigendecomposition; beyond it from power iteration (about 30 passes of O(n·d)), which is then cheaper.
+    /// </summary>
+    private const int ExactCurvatureLimit = 256;
+
+    private readonly FeatureRows _rows;
+    private readonly float[] _labels;
+    private readonly float[]? _weights;
+    private readonly RowPartitions _partitioning;
+    private readonly int _partitions;
+    private readonly double[][] _gradientPartials;
+    private readonly GlmPassResult[] _passPartials;
+
+    /// <param name="rows">The feature rows (dense or sparse).</param>
+    /// <param name="labels">One label per row.</param>
+    /// <param name="weights">One weight per row, or null for all ones.</param>
+    /// <param name="weightSum">Σw.</param>
+    /// <param name="l2Regularization">λ.</param>
+    /// <param name="threads">The most threads a pass may use.</param>
+    public GlmObjective(FeatureRows rows, float[] labels, float[]? weights, double weightSum, double l2Regularization, int threads)
+    {
+        _rows = rows;
+        _labels = labels;
+        _weights = weights;
+        int count = rows.Count, featureCount = rows.FeatureCount;
+        Count = count;
+        FeatureCount = featureCount;
+        WeightSum = weightSum;
+        L2 = l2Regularization;
+        _partitioning = new RowPartitions(count, threads);
+        _partitions = _partitioning.Count;
+        Threads = _partitioning.Threads;
+        _gradientPartials = new double[_partitions][];
+        for (int p = 0; p < _partitions; p++) _gradientPartials[p] = new double[featureCount + 1];
+        _passPartials = new GlmPassResult[_partitions];
+    }
+
+    public int Count { get; }
+    public int FeatureCount { get; }
+    public double WeightSum { get; }
+    public double L2 { get; }
+    public int Threads { get; }
+    public int Dimension => FeatureCount + 1;
+    public double LastLossSum { get; private set; }
+    public double LastMinMargin { get; private set; }
+    public double LastMaxAbsScore { get; private set; }
+
+    public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
+        => EvaluateRows(parameters, gradient, 0, Count, WeightSum);
+
+    public double EvaluateRows(ReadOnlySpan<double> parameters, Span<double> gradient, int start, int rows, double weightSum)
+    {
+        int d = FeatureCount;
+        var theta = parameters.ToArray();
+        int partitions = rows == Count ? _partitions : RowPartitions.CountFor(rows);
+        void Partition(int p)
+        {
+            var (from, to) = Range(start, rows, partitions, p);
+            var g = _gradientPartials[p];
+            Array.Clear(g);
+            _passPartials[p] = _rows switch
+            {
+                DenseRows dense => GlmKernels.LossAndGradient<TLoss>(dense.Rows(from, to), _labels.AsSpan(from, to - from),
+                    WeightsOf(from, to), d, theta, g),
+                _ => SparseGlmKernels.LossAndGradient<TLoss>((SparseRows)_rows, from, to, _labels, _weights, theta, g),
+            };
+        }
+        Run(partitions, Partition);
+
+        gradient.Clear();
+        double loss = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
+        for (int p = 0; p < partitions; p++)
+        {
+            loss += _passPartials[p].Loss;
+            minMargin = Math.Min(minMargin, _passPartials[p].MinMargin);
+            maxAbsScore = Math.Max(maxAbsScore, _passPartials[p].MaxAbsScore);
+            var g = _gradientPartials[p];
+            for (int k = 0; k <= d; k++) gradient[k] += g[k];
+        }
+        LastLossSum = loss;
+        LastMinMargin = minMargin;
+        LastMaxAbsScore = maxAbsScore;
+        double scale = 1 / weightSum, penalty = 0;
+        for (int k = 0; k <= d; k++) gradient[k] *= scale;
+        for (int k = 0; k < d; k++)
+        {
+            gradient[k] += L2 * parameters[k];
+            penalty += parameters[k] * parameters[k];
+        }
+        return loss * scale + 0.5 * L2 * penalty;
+    }
+
+    public Matrix<double> Hessian(ReadOnlySpan<double> parameters) => Hessian<TLoss>(parameters);
+
+    /// <summary>The Hessian with the curvature of <typeparamref name="TCurvature"/> (the loss itself, or its bound).</summary>
+    private Matrix<double> Hessian<TCurvature>(ReadOnlySpan<double> parameters) where TCurvature : IGlmLoss
+    {
+        int d = FeatureCount;
+        int stride = SyrkKernel.StrideFor(d + 1);
+        var theta = parameters.ToArray();
+        // Each partition holds a stride² partial: fewer partitions for wide data keep them within a memory budget
+        // (still a function of n and d only, so the result stays independent of the thread count).
+        long partialBytes = (long)stride * stride * sizeof(double);
+        int partitions = (int)Math.Clamp(HessianPartialBudgetBytes / partialBytes, 1, _partitions);
+        var partials = new double[partitions][];
+        void Partition(int p)
+        {
+            var (from, to) = Range(0, Count, partitions, p);
+            var sums = new double[stride * stride];
+            if (_rows is DenseRows dense)
+            {
+                var scratch = new double[GlmKernels.HessianBlockRows * stride];
+                GlmKernels.HessianUpper<TCurvature>(dense.Rows(from, to), _labels.AsSpan(from, to - from), WeightsOf(from, to),
+                    to - from, d, theta, stride, scratch, sums);
+            }
+            else
+                SparseGlmKernels.HessianUpper<TCurvature>((SparseRows)_rows, from, to, _labels, _weights, theta, stride, sums);
+            partials[p] = sums;
+        }
+        Run(partitions, Partition);
+
+        var h = Matrix<double>.Build.Dense(d + 1, d + 1);
+        for (int i = 0; i <= d; i++)
+            for (int j = i; j <= d; j++)
+            {
+                double v = 0;
+                for (int p = 0; p < partitions; p++) v += partials[p][i * stride + j];
+                h[i, j] = v;
+                h[j, i] = v;
+            }
+        for (int k = 0; k < d; k++) h[k, k] += L2 * WeightSum;
+        return h;
+    }
+
+    public double CurvatureBound(int iterations = 30)
+    {
+        if (!double.IsFinite(TLoss.MaximumCurvature))
+            throw new NotSupportedException("The loss has unbounded curvature: gradient descent has no safe constant step; use Newton or L-BFGS.");
+        int d = FeatureCount;
+        if (d <= ExactCurvatureLimit)
+        {
+            // The Hessian with every row at the loss's largest curvature bounds the Hessian everywhere, and one pass plus an
+            // eigendecomposition gives its largest eigenvalue exactly.
+            var bound = Hessian<MaximumCurvatureOf<TLoss>>(new double[d + 1]) / WeightSum;
+            return bound.Evd(Symmetricity.Symmetric).EigenValues.Real().Maximum() * (1 + 1e-9);
+        }
+        var v = new double[d + 1];
+        Array.Fill(v, 1 / Math.Sqrt(d + 1));
+        var product = new double[d + 1];
+        double eigenvalue = 0;
+        var partials = new double[_partitions][];
+        for (int it = 0; it < iterations; it++)
+        {
+            void Partition(int p)
+            {
+                var (from, to) = Range(0, Count, _partitions, p);
+                var acc = new double[d + 1];
+                if (_rows is DenseRows dense)
+                    GlmKernels.GramProduct(dense.Rows(from, to), WeightsOf(from, to), to - from, d, v, acc);
+                else
+                    SparseGlmKernels.GramProduct((SparseRows)_rows, from, to, _weights, v, acc);
+                partials[p] = acc;
+            }
+            Run(_partitions, Partition);
+            Array.Clear(product);
+            for (int p = 0; p < _partitions; p++)
+                for (int k = 0; k <= d; k++) product[k] += partials[p][k];
+            double norm = Math.Sqrt(product.Sum(x => x * x));
+            if (!(norm > 0)) break;
+            double next = norm / WeightSum;
+            for (int k = 0; k <= d; k++) v[k] = product[k] / norm;
+            bool settled = Math.Abs(next - eigenvalue) <= 1e-3 * next;
+            eigenvalue = next;
+            if (settled) break;
+        }
+        // Power iteration approaches λmax from below: a 5% margin keeps 1/L a descent step.
+        return TLoss.MaximumCurvature * eigenvalue * 1.05 + L2;
+    }
+
+    private ReadOnlySpan<float> WeightsOf(int from, int to)
+        => _weights is null ? ReadOnlySpan<float>.Empty : _weights.AsSpan(from, to - from);
+
+    private void Run(int partitions, Action<int> partition) => _partitioning.Run(partitions, partition);
+
+    private static (int From, int To) Range(int start, int rows, int partitions, int p) => RowPartitions.Range(start, rows, partitions, p);
+}

@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using MlNetExtensions.Data;
+
+namespace MlNetExtensions.Numerics.Glm;
+
+/// <summary>
+/// The row passes of <see cref="GlmKernels"/> over rows in compressed sparse row form: each touches only a row's stored
+/// non-zeros (a gather for the score, a scatter-add for the gradient, the pairs of non-zeros for the Hessian), so a pass
+/// costs O(nnz) (the Hessian O(Σ nnzᵣ²)) instead of O(n·d). Same parameter layout [θ, b] and the same sums as the dense
+/// kernels, in the order of the stored values.
+/// </summary>
+internal static class SparseGlmKernels
+{
+    /// <summary>Rows [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="rows"/>: see
+    /// <see cref="GlmKernels.LossAndGradient{TLoss}"/>; <paramref name="labels"/> and <paramref name="weights"/> are indexed by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static GlmPassResult LossAndGradient<TLoss>(SparseRows rows, int from, int to, ReadOnlySpan<float> labels,
+        ReadOnlySpan<float> weights, ReadOnlySpan<double> parameters, Span<double> gradient) where TLoss : IGlmLoss
+    {
+        int d = rows.FeatureCount;
+        double bias = parameters[d];
+        var offsets = rows.Offsets;
+        var indices = rows.Indices;
+        var values = rows.Values;
+        double loss = 0, biasGradient = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
+        for (int r = from; r < to; r++)
+        {
+            double w = weights.IsEmpty ? 1.0 : weights[r];
+            if (w == 0) continue;
+            int start = offsets[r], end = offsets[r + 1];
+            double z = bias;
+            for (int k = start; k < end; k++) z += values[k] * parameters[indices[k]];
+            double y = labels[r];
+            loss += w * TLoss.Loss(y, z);
+            double residual = TLoss.WeightedDerivative(w, y, z);
+            biasGradient += residual;
+            for (int k = start; k < end; k++) gradient[indices[k]] += residual * values[k];
+            if (TLoss.TracksMargins)
+            {
+                double margin = y > 0.5 ? z : -z;
+                if (margin < minMargin) minMargin = margin;
+                if (Math.Abs(z) > maxAbsScore) maxAbsScore = Math.Abs(z);
+            }
+        }
+        gradient[d] += biasGradient;
+        return new GlmPassResult(loss, minMargin, maxAbsScore);
+    }
+
+    /// <summary>
+    /// Adds the upper triangle of Σw·ℓ''·x̃x̃ᵀ (x̃ = [x, 1]) over rows [from, to) to <paramref name="sums"/> (stride × stride,
+    /// row-major): one sparse rank-1 update per row over the pairs of its non-zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void HessianUpper<TLoss>(SparseRows rows, int from, int to, ReadOnlySpan<float> labels, ReadOnlySpan<float> weights,
+        ReadOnlySpan<double> parameters, int stride, Span<double> sums) where TLoss : IGlmLoss
+    {
+        int d = rows.FeatureCount;
+        double bias = parameters[d];
+        var offsets = rows.Offsets;
+        var indices = rows.Indices;
+        var values = rows.Values;
+        for (int r = from; r < to; r++)
+        {
+            double w = weights.IsEmpty ? 1.0 : weights[r];
+            int start = offsets[r], end = offsets[r + 1];
+            double z = bias;
+            for (int k = start; k < end; k++) z += values[k] * parameters[indices[k]];
+            double c = TLoss.WeightedCurvature(w, labels[r], z);
+            if (c == 0) continue;
+            for (int a = start; a < end; a++)
+            {
+                double ca = c * values[a];
+                var row = sums.Slice(indices[a] * stride);
+                for (int b = a; b < end; b++) row[indices[b]] += ca * values[b];
+                row[d] += ca;
+            }
+            sums[d * stride + d] += c;
+        }
+    }
+
+    /// <summary>Adds Σw·(x̃ᵀv)·x̃ over rows [from, to) to <paramref name="result"/> (length d + 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GramProduct(SparseRows rows, int from, int to, ReadOnlySpan<float> weights, ReadOnlySpan<double> v, Span<double> result)
+    {
+        int d = rows.FeatureCount;
+        var offsets = rows.Offsets;
+        var indices = rows.Indices;
+        var values = rows.Values;
+        double lastSum = 0;
+        for (int r = from; r < to; r++)
+        {
+            double w = weights.IsEmpty ? 1.0 : weights[r];
+            int start = offsets[r], end = offsets[r + 1];
+            double dot = v[d];
+            for (int k = start; k < end; k++) dot += values[k] * v[indices[k]];
+            double coefficient = w * dot;
+            for (int k = start; k < end; k++) result[indices[k]] += coefficient * values[k];
+            lastSum += coefficient;
+        }
+        result[d] += lastSum;
+    }
+}
