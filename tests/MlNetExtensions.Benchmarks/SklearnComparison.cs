@@ -179,6 +179,10 @@ internal sealed class SklearnComparison : IComparisonSuite
             new("MLPRegressor(32 relu, adam, lr 0.01, batch 200, 300 epochs), diabetes standardised", diabetesStdTrain, diabetesStdTest, "MLPRegressor",
                 new { hidden = new[] { 32 }, activation = "relu", learning_rate = 1e-2, batch_size = 200, epochs = 300, alpha = 1e-4 * 200 },
                 "R²", Mlp(MlpTask.Regression, [32], 1e-2, 200, 300)),
+            // L-BFGS is full batch: scikit-learn divides alpha by n, so alpha = λ·n; both stop at max |gradient| ≤ tol = 1e-4.
+            new("MLPClassifier(32 relu, lbfgs, ≤ 200 iterations), breast_cancer standardised", cancerTrain, cancerTest, "MLPClassifier",
+                new { hidden = new[] { 32 }, activation = "relu", solver = "lbfgs", epochs = 200, alpha = 1e-4 * cancerTrain.N, stall_test = true },
+                "accuracy", Mlp(MlpTask.BinaryClassification, [32], 1e-3, 200, 200, MlpOptimizer.Lbfgs)),
         ];
     }
 
@@ -208,13 +212,16 @@ internal sealed class SklearnComparison : IComparisonSuite
         return new OurResult(ms / 1000, accuracy, model.Model.SubModel.Weights.Select(w => (double)w).ToArray(), model.Model.SubModel.Bias);
     };
 
-    private static Func<MLContext, DenseSet, DenseSet, OurResult> Mlp(MlpTask task, int[] hidden, double learningRate, int batch, int epochs)
-        => (ml, train, test) =>
+    private static Func<MLContext, DenseSet, DenseSet, OurResult> Mlp(MlpTask task, int[] hidden, double learningRate, int batch, int epochs,
+        MlpOptimizer optimizer = MlpOptimizer.Adam) => (ml, train, test) =>
     {
+        // Like for like with the scikit-learn job: both run every epoch (its stall test is off there, our plateau test
+        // here) and both fit the label as it is (scikit-learn does not standardise it).
         var options = new MlpOptions
         {
-            HiddenLayerSizes = hidden, Activation = MlpActivation.Relu, Optimizer = MlpOptimizer.Adam, LearningRate = learningRate,
+            HiddenLayerSizes = hidden, Activation = MlpActivation.Relu, Optimizer = optimizer, LearningRate = learningRate,
             BatchSize = batch, NumberOfEpochs = epochs, L2Regularization = 1e-4, Shuffle = true, Seed = 0,
+            StopOnTrainingLossPlateau = false, StandardizeLabel = false,
         };
         var data = train.ToDataView(ml);
         IEstimator<ITransformer> trainer = task == MlpTask.Regression
