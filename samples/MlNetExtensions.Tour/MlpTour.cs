@@ -125,25 +125,25 @@ internal static class MlpTour
         }
         Console.WriteLine(SampleData.Table(["trainer", "test accuracy (micro)", "macro", "log-loss", "fit ms"], rows));
 
-        // Save: the zip holds ML.NET's own transformers only (an ONNX graph of the hidden layers in OnnxTransformer,
-        // then a MaximumEntropy output layer), so it loads without MlNetExtensions.
+        // Save: the zip holds ML.NET's own managed transformers only (per hidden layer a linear scorer and an Expression
+        // transform, then a MaximumEntropy output layer), so plain Model.Load reads it without MlNetExtensions; beside them
+        // an entry of ours (sizes, loss curve, options) lets LoadWithExtensions give the MlpPredictionTransformer back.
         string path = Path.Combine(output, "iris-mlp.zip");
         ml.Model.Save(mlpModel!, train.Schema, path);
-        var reloaded = new MLContext().Model.Load(path, out _);
-        try
+        var plain = new MLContext().Model.Load(path, out _);
+        var full = new MLContext().Model.LoadWithExtensions(path, out _);
+        var before = mlpModel!.Transform(test);
+        var s1 = before.GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
+        var labels = before.GetColumn<uint>("PredictedLabel").ToArray();
+        foreach (var (how, reloaded) in new[] { ("plain Model.Load", plain), ("LoadWithExtensions", full) })
         {
-            var before = mlpModel!.Transform(test);
             var after = reloaded.Transform(test);
-            var s1 = before.GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
             var s2 = after.GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
             double maxRelative = s1.Zip(s2).Max(p => Math.Abs(p.First - p.Second) / Math.Max(1e-12, Math.Abs(p.First)));
-            bool sameLabels = before.GetColumn<uint>("PredictedLabel").SequenceEqual(after.GetColumn<uint>("PredictedLabel"));
-            Console.WriteLine($"Saved {path} ({new FileInfo(path).Length:N0} bytes) and reloaded it as {reloaded.GetType().Name}: " +
+            bool sameLabels = labels.SequenceEqual(after.GetColumn<uint>("PredictedLabel"));
+            string last = ((IEnumerable<ITransformer>)reloaded).Last().GetType().Name;
+            Console.WriteLine($"Saved {path} ({new FileInfo(path).Length:N0} bytes); {how} gives a chain ending in {last}: " +
                               $"largest relative score difference {maxRelative:E1}, predicted labels {(sameLabels ? "identical" : "DIFFERENT")}.");
-        }
-        finally
-        {
-            (reloaded as IDisposable)?.Dispose(); // OnnxTransformer keeps a temporary copy of the graph until disposed
         }
     }
 }

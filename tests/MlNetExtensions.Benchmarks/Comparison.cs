@@ -20,6 +20,7 @@ internal static class Comparison
         new SklearnComparison(),
         new ScaleComparison(),
         new MlpComparison(),
+        new MlpScoringComparison(),
         new MlpInitialisationExperiment(),
         new MlpQualityComparison(),
     ];

@@ -149,7 +149,7 @@ internal sealed class MlpInitialisationExperiment : IComparisonSuite
         // A model holding the initial weights and a fresh state: training "continues" from epoch 0 with new moments.
         var network = new MlpNetwork(Sizes(c), MlpActivation.Relu, 0.01f, (float[])initial.Clone());
         var fresh = new MlpTrainingState(c.Seed, 0, 0, MlpOptimizer.Adam, 0, null, null, options.LearningRate, 0, double.PositiveInfinity, 0, 1, null);
-        var start = new MlpModelParameters(MlpTask.MulticlassClassification, network, [], null, 0, null, fresh);
+        var start = new MlpModelParameters(MlpTask.MulticlassClassification, network, [], null, 0, null, state: fresh);
         var result = MlpLearner.Train(env, channel, data, MlpTaskHead.For(MlpTask.MulticlassClassification), c.Classes, options, c.Seed,
             MemoryBudget.Default, start);
         var set = c.TrainMetric ? c.Train : c.Test;

@@ -82,6 +82,27 @@ internal static class MlNetInternals
         typeof(IHostEnvironment), typeof(MaximumEntropyModelParameters), typeof(DataViewSchema),
         typeof(string), typeof(string), typeof(string), typeof(string)));
 
+    private static readonly Lazy<ConstructorInfo> LinearMulticlassCtor = new(() => FindCtor(
+        typeof(LinearMulticlassModelParameters),
+        typeof(IHostEnvironment), typeof(VBuffer<float>[]), typeof(float[]), typeof(int), typeof(int),
+        typeof(string[]), typeof(ModelStatisticsBase)));
+
+    private static readonly Lazy<ConstructorInfo> LinearMulticlassTransformerCtor = new(() => FindCtor(
+        typeof(MulticlassPredictionTransformer<LinearMulticlassModelParameters>),
+        typeof(IHostEnvironment), typeof(LinearMulticlassModelParameters), typeof(DataViewSchema),
+        typeof(string), typeof(string), typeof(string), typeof(string)));
+
+    private static readonly Lazy<MethodInfo> SaveBinaryStreamMethod = new(() =>
+        typeof(ModelSaveContext).GetMethod("SaveBinaryStream", InstanceAny, [typeof(string), typeof(Action<BinaryWriter>)])
+        ?? throw Missing("method ModelSaveContext.SaveBinaryStream(string, Action<BinaryWriter>)"));
+
+    private static readonly Lazy<(PropertyInfo Transformers, PropertyInfo Scopes)> ChainAccessor = new(() =>
+    {
+        var type = FindType(typeof(TransformerChain<>).Assembly, "Microsoft.ML.Data.ITransformerChainAccessor");
+        return (type.GetProperty("Transformers", InstanceAny) ?? throw Missing("property ITransformerChainAccessor.Transformers"),
+                type.GetProperty("Scopes", InstanceAny) ?? throw Missing("property ITransformerChainAccessor.Scopes"));
+    });
+
     private static readonly Lazy<ConstructorInfo> TrainerInfoCtor = new(() => FindCtor(
         typeof(TrainerInfo), typeof(bool), typeof(bool), typeof(bool), typeof(bool), typeof(bool), typeof(bool)));
 
@@ -199,6 +220,62 @@ internal static class MlNetInternals
             env, model, trainSchema, featureColumn, labelColumn, "Score", "PredictedLabel");
 
     /// <summary>
+    /// ML.NET's raw multi-output linear model (what <c>SdcaNonCalibrated</c> returns for multiclass): score j =
+    /// b[j] + w[j]·x, no calibration. <paramref name="weights"/> holds one row of <paramref name="numberOfFeatures"/> per output.
+    /// </summary>
+    public static LinearMulticlassModelParameters CreateLinearMulticlassModel(IHostEnvironment env, float[][] weights, float[] bias,
+        int numberOfFeatures)
+    {
+        var rows = weights.Select(w => new VBuffer<float>(numberOfFeatures, (float[])w.Clone())).ToArray();
+        return (LinearMulticlassModelParameters)Invoke(LinearMulticlassCtor.Value, env, rows, (float[])bias.Clone(),
+            weights.Length, numberOfFeatures, null, null);
+    }
+
+    /// <summary>The multi-output linear model as a prediction transformer whose score and argmax columns have the given names.</summary>
+    public static MulticlassPredictionTransformer<LinearMulticlassModelParameters> CreateLinearMulticlassTransformer(
+        IHostEnvironment env, LinearMulticlassModelParameters model, DataViewSchema trainSchema, string featureColumn,
+        string scoreColumn, string predictedLabelColumn)
+        => (MulticlassPredictionTransformer<LinearMulticlassModelParameters>)Invoke(LinearMulticlassTransformerCtor.Value,
+            env, model, trainSchema, featureColumn, null, scoreColumn, predictedLabelColumn);
+
+    /// <summary>
+    /// Adds the entry <paramref name="name"/> beside the model being saved (in the context's own zip directory). ML.NET's
+    /// <c>Model.Load</c> ignores entries it does not ask for, so this is how a transformer of ours leaves data for
+    /// <c>LoadWithExtensions</c> in a zip that still loads without this library.
+    /// </summary>
+    public static void SaveBinaryStream(ModelSaveContext context, string name, Action<BinaryWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            SaveBinaryStreamMethod.Value.Invoke(context, [name, write]);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The elements and scopes of a <see cref="TransformerChain{TLastTransformer}"/> of any last-transformer type; false
+    /// for any other transformer.
+    /// </summary>
+    public static bool TryGetChainElements(ITransformer transformer, out ITransformer[] elements, out TransformerScope[] scopes)
+    {
+        var type = transformer.GetType();
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(TransformerChain<>))
+        {
+            elements = [];
+            scopes = [];
+            return false;
+        }
+        elements = ((ITransformer[])ChainAccessor.Value.Transformers.GetValue(transformer)!).ToArray();
+        scopes = ((TransformerScope[])ChainAccessor.Value.Scopes.GetValue(transformer)!).ToArray();
+        return true;
+    }
+
+    /// <summary>
     /// Resolves every internal member this class uses; throws <see cref="MissingMemberException"/> naming the first
     /// one that the installed Microsoft.ML no longer has.
     /// </summary>
@@ -219,6 +296,10 @@ internal static class MlNetInternals
         _ = RegressionTransformerCtor.Value;
         _ = BinaryTransformerCtor.Value;
         _ = MulticlassTransformerCtor.Value;
+        _ = LinearMulticlassCtor.Value;
+        _ = LinearMulticlassTransformerCtor.Value;
+        _ = SaveBinaryStreamMethod.Value;
+        _ = ChainAccessor.Value;
     }
 
     private static object Invoke(ConstructorInfo ctor, params object?[] args)

@@ -165,33 +165,26 @@ public sealed class ClosedFormLinearRegressionTrainer
         var ch = context.Channel;
         var set = context.ReadAll();
         var weights = _options.ExampleWeightColumnName is null ? null : set.Weights;
-        double weightSum = 0, labelSum = 0;
-        long positive = 0;
-        for (int i = 0; i < set.Count; i++)
-        {
-            weightSum += set.Weights[i];
-            labelSum += set.Weights[i] * (double)set.Labels[i];
-            if (set.Weights[i] > 0) positive++;
-        }
+        long positive = set.Weights.Count(w => w > 0);
+        var design = new CenteredDesign(set.Features, weights, context.MaximumThreads);
+        double weightSum = design.WeightSum, labelSum = 0;
+        for (int i = 0; i < set.Count; i++) labelSum += set.Weights[i] * (double)set.Labels[i];
         double labelMean = labelSum / weightSum;
-        var means = CenteredGramOperator.Means(set.Features, weights, weightSum);
-        var gram = new CenteredGramOperator(set.Features, weights, means, _options.L2Regularization, context.MaximumThreads);
-        var rhs = gram.RightHandSide(set.Labels, labelMean);
         var theta = new double[set.FeatureCount];
-        var result = ConjugateGradient.Solve(gram, rhs, theta, _options.ConjugateGradientTolerance, _options.MaximumNumberOfIterations,
-            context.ThrowIfCanceled);
+        var result = ConjugateGradient.SolveLeastSquares(design, design.Target(set.Labels, labelMean), _options.L2Regularization, theta,
+            _options.ConjugateGradientTolerance, _options.MaximumNumberOfIterations, context.ThrowIfCanceled);
         string message = string.Format(CultureInfo.InvariantCulture,
-            "Conjugate gradients: {0} iterations, relative residual ‖b − Aθ‖/‖b‖ = {1:G3} (tolerance {2:G3}), {3} ms.",
+            "Conjugate gradients: {0} iterations, relative residual of the normal equations {1:G3} (tolerance {2:G3}), {3} ms.",
             result.Iterations, result.RelativeResidual, _options.ConjugateGradientTolerance, context.Clock.ElapsedMilliseconds);
         if (result.Converged) ch.Info(MessageSensitivity.None, message);
         else ch.Warning(MessageSensitivity.None, message + " Not converged: raise MaximumNumberOfIterations, add L2Regularization, or relax ConjugateGradientTolerance.");
 
-        double bias = labelMean - System.Numerics.Tensors.TensorPrimitives.Dot(theta, means);
+        double bias = labelMean - System.Numerics.Tensors.TensorPrimitives.Dot(theta, design.Means);
         double rss = 0, tss = 0;
         for (int r = 0; r < set.Count; r++)
         {
             double w = set.Weights[r];
-            double residual = set.Labels[r] - (CenteredGramOperator.RowDot(set.Features, r, theta) + bias);
+            double residual = set.Labels[r] - (CenteredDesign.RowDot(set.Features, r, theta) + bias);
             rss += w * residual * residual;
             double deviation = set.Labels[r] - labelMean;
             tss += w * deviation * deviation;

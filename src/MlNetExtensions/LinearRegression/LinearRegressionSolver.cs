@@ -20,7 +20,9 @@ public enum LinearRegressionSolver
     /// Conjugate gradients on the same normal equations over the rows held in memory (sparse rows stay sparse; the d × d
     /// matrix is never formed), from θ = 0, so that rank-deficient data still gives the minimum-norm solution; stops at
     /// <see cref="ClosedFormLinearRegressionTrainer.Options.ConjugateGradientTolerance"/>. O(nnz) per iteration and O(nnz + n + d)
-    /// memory; no coefficient standard errors (they need the d × d inverse).
+    /// memory; no coefficient standard errors (they need the d × d inverse). On nearly singular data without L2 the two solvers
+    /// part ways: the normal equations cut eigenvalues below 1e-12 of the largest, conjugate gradients chase them (smaller
+    /// residuals, far larger weights); a little L2Regularization makes the problem well posed for both.
     /// </summary>
     ConjugateGradient,
 }

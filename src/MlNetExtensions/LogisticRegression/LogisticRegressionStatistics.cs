@@ -16,6 +16,11 @@ public sealed class LogisticRegressionStatistics : GeneralizedLinearModelStatist
     {
     }
 
+    /// <summary>The statistics as <c>SaveWithExtensions</c> saved them (Persistence/StatisticsSections.cs).</summary>
+    internal static LogisticRegressionStatistics Restore(long count, double? weightSum, double deviance, double nullDeviance,
+        int effectiveParameters, double[] coefficients, double[]? standardErrors, string? unavailableReason)
+        => new(count, weightSum, deviance, nullDeviance, effectiveParameters, coefficients, standardErrors, unavailableReason);
+
     /// <summary>
     /// Statistics at the parameters [θ, b] (bias last) from the unnormalised penalised Hessian there (bias last too; null
     /// when <paramref name="unavailableReason"/> says why there is none).

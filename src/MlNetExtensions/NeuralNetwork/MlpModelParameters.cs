@@ -19,7 +19,10 @@ namespace MlNetExtensions;
 /// the properties under "continued training" hold: the seed and epoch counter (each epoch's shuffle is drawn from the
 /// seed and the epoch number alone), the optimizer's step count and moments, the learning-rate schedule's rate and rows
 /// seen, the training-loss plateau test's counter and best loss, and the label standardisation with the output biases
-/// in standardised units.
+/// in standardised units. A model restored by <c>LoadWithExtensions</c> does not carry that state yet (the file format
+/// has no place for it): there they read as for a fresh start (no moments, <see cref="LabelShift"/> 0,
+/// <see cref="LabelScale"/> 1, <see cref="EpochsTrained"/> = the loss curve's length), and a continued fit from it starts
+/// fresh moments in the label's own units.
 /// </para>
 /// </remarks>
 public sealed class MlpModelParameters
@@ -27,8 +30,10 @@ public sealed class MlpModelParameters
     private readonly double[] _trainingLoss;
     private readonly double[]? _validationLoss;
 
+    private readonly MlpOptions? _options;
+
     internal MlpModelParameters(MlpTask task, MlpNetwork network, double[] trainingLoss, double[]? validationLoss, int bestEpoch,
-        string[]? classNames, MlpTrainingState state)
+        string[]? classNames, MlpOptions? options = null, MlpTrainingState? state = null)
     {
         Task = task;
         Network = network;
@@ -36,7 +41,12 @@ public sealed class MlpModelParameters
         _validationLoss = validationLoss;
         BestEpoch = bestEpoch;
         ClassNames = classNames;
-        State = state;
+        if (options is not null)
+        {
+            _options = (MlpOptions)options.Copy();
+            _options.Progress = null; // a callback of the training run, not part of what was learned
+        }
+        State = state ?? MlpTrainingState.NotKept(trainingLoss.Length, options);
     }
 
     internal MlpNetwork Network { get; }
@@ -136,6 +146,12 @@ public sealed class MlpModelParameters
     /// </summary>
     public IReadOnlyList<float>? StandardizedOutputBiases => State.StandardizedOutputBiases;
 
+    /// <summary>
+    /// A copy of the options the network was trained with (without the <see cref="MlpOptions.Progress"/> callback); saved in
+    /// the model file and restored by <c>LoadWithExtensions</c>. Null for a model built otherwise.
+    /// </summary>
+    public MlpOptions? TrainingOptions => _options is null ? null : (MlpOptions)_options.Copy();
+
     /// <summary>A copy of layer <paramref name="layer"/>'s weights, inputs × units, input-major.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not in [0, <see cref="LayerCount"/>).</exception>
     public float[] GetWeights(int layer) => Network.Layers[CheckLayer(layer)].Weights((ReadOnlySpan<float>)Network.Parameters).ToArray();
@@ -146,8 +162,10 @@ public sealed class MlpModelParameters
 
     /// <summary>
     /// Writes the whole network as an ONNX model (opset 13): input <paramref name="inputName"/> of shape [N, features];
-    /// outputs <c>Score</c> [N, 1] for regression, <c>Score</c> (the margin) and <c>Probability</c> [N, 1] for binary
-    /// classification, <c>Score</c> [N, K] (softmax probabilities, as ML.NET's multiclass Score) for multiclass.
+    /// outputs as ML.NET's columns: <c>Score</c> [N, 1] for regression; <c>Score</c> (the margin), <c>Probability</c> [N, 1]
+    /// and <c>PredictedLabel</c> (bool, Score &gt; 0) [N, 1] for binary classification; <c>Score</c> [N, K] (softmax
+    /// probabilities) and <c>PredictedLabel</c> (uint32, the key: most probable class + 1) [N, 1] for multiclass. For a
+    /// whole pipeline (ML.NET's transforms and the MLP in one graph) see the MlNetExtensions.Onnx package.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
     public void ExportToOnnx(Stream stream, string inputName = "Features")

@@ -2,9 +2,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
+using MlNetExtensions.Interop;
 using MlNetExtensions.NeuralNetwork;
 using MlNetExtensions.NeuralNetwork.Heads;
-using MlNetExtensions.Interop;
+using MlNetExtensions.NeuralNetwork.Scoring;
+using MlNetExtensions.Persistence;
 
 namespace MlNetExtensions;
 
@@ -15,31 +17,43 @@ namespace MlNetExtensions;
 /// label's key values).
 /// </summary>
 /// <remarks>
-/// In process, the hidden layers run on this library's SIMD forward pass and the output layer is ML.NET's own linear
-/// model (<c>LinearRegressionModelParameters</c>, the calibrated <c>LinearBinaryModelParameters</c> of logistic
-/// regression, or <c>MaximumEntropyModelParameters</c>), so the output columns come from ML.NET itself.
-/// <c>mlContext.Model.Save</c> writes ML.NET's own transformers only (an ONNX graph of the hidden layers in
-/// <c>OnnxTransformer</c>, then that output layer): the zip loads without this library, in any program that references
-/// Microsoft.ML, Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime, and <c>Model.Load</c> returns a
-/// <c>TransformerChain</c> (dispose it: OnnxTransformer keeps a temporary copy of the graph until then).
+/// <para>In process, <c>Transform</c> scores blocks of rows through the same SIMD matrix kernels as training (hidden
+/// layers and output layer alike) and <c>PredictionEngine</c> one row at a time through the same kernels, so both give
+/// the same bits for a row. The output columns' values follow ML.NET's own output layer (<see cref="OutputLayer"/>)
+/// formula for formula.</para>
+/// <para><c>mlContext.Model.Save</c> writes ML.NET's own managed transformers only (each hidden layer as a
+/// <c>LinearMulticlassModelParameters</c> scorer and an <c>Expression</c> transform, then the output layer as ML.NET's
+/// linear, calibrated or maximum-entropy model): the zip loads and scores in any program that references Microsoft.ML,
+/// with no native code and without this library; there <c>Model.Load</c> returns a <c>TransformerChain</c>. Beside it
+/// the zip holds a small entry of this library (sizes, loss curves, options; not the weights), from which
+/// <see cref="ModelFileExtensions.LoadWithExtensions(ModelOperationsCatalog, string, out DataViewSchema)"/> rebuilds
+/// this transformer, scoring bit-identically to the one saved.</para>
 /// </remarks>
 public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransformer<MlpModelParameters>
 {
-    private readonly ITransformer _scorer;
+    private readonly IHostEnvironment _env;
     private readonly ITransformer _outputLayer;
     private readonly ITransformer? _dropHidden;
     private readonly string _hiddenColumnName;
+    private readonly MlpTaskHead _head;
 
-    private MlpPredictionTransformer(MlpModelParameters model, string featureColumnName, DataViewType featureColumnType,
-        ITransformer scorer, ITransformer outputLayer, ITransformer? dropHidden, string hiddenColumnName)
+    private MlpPredictionTransformer(IHostEnvironment env, MlpModelParameters model, string featureColumnName, DataViewType featureColumnType,
+        string hiddenColumnName, ITransformer outputLayer)
     {
+        _env = env;
         Model = model;
         FeatureColumnName = featureColumnName;
         FeatureColumnType = featureColumnType;
-        _scorer = scorer;
-        _outputLayer = outputLayer;
-        _dropHidden = dropHidden;
         _hiddenColumnName = hiddenColumnName;
+        _outputLayer = outputLayer;
+        _head = MlpTaskHead.For(model.Task);
+        if (model.Network.HiddenLayerCount > 0)
+        {
+            var ml = env as MLContext ?? new MLContext();
+            var withHidden = SchemaOnlyDataView.Append(SchemaOnlyDataView.SchemaOf((featureColumnName, featureColumnType)),
+                hiddenColumnName, HiddenColumnType);
+            _dropHidden = ml.Transforms.DropColumns(hiddenColumnName).Fit(outputLayer.Transform(new SchemaOnlyDataView(withHidden)));
+        }
     }
 
     /// <summary>What the network learned: layer sizes, weights, loss curve.</summary>
@@ -51,18 +65,25 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
     /// <summary>The feature column's type (a known-size vector of Single).</summary>
     public DataViewType FeatureColumnType { get; }
 
-    /// <summary>The output layer as ML.NET's own prediction transformer (reading the last hidden layer's activations).</summary>
+    /// <summary>
+    /// The output layer as ML.NET's own prediction transformer, reading the last hidden layer's activations (at their saved
+    /// width: a hidden layer of one unit is saved padded to two, with a zero weight here for the padding). It is what the
+    /// saved chain scores with, and it fixes the output columns' types and annotations.
+    /// </summary>
     public ITransformer OutputLayer => _outputLayer;
 
     /// <summary>Always true: the transformer maps row to row, so <c>PredictionEngine</c> works.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The input schema with the prediction columns added.</summary>
+    private VectorDataViewType HiddenColumnType
+        => new(NumberDataViewType.Single, MlpSavedModelBuilder.SavedWidth(Model.Network.LastHiddenSize));
+
+    /// <summary>The input schema with the prediction columns added, as ML.NET's saved chain adds them.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or of another width than in training.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         CheckInput(inputSchema, transforming: false);
-        return _scorer.GetOutputSchema(inputSchema);
+        return OutputSchemaFor(inputSchema);
     }
 
     /// <summary>The row-to-row mapper (used by <c>PredictionEngine</c>).</summary>
@@ -71,17 +92,17 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         CheckInput(inputSchema, transforming: true);
-        return _scorer.GetRowToRowMapper(inputSchema);
+        return new MlpRowMapper(PlanFor(inputSchema));
     }
 
-    /// <summary>Adds the prediction columns (lazily, as ML.NET transformers do).</summary>
+    /// <summary>Adds the prediction columns (lazily, as ML.NET transformers do; computed in blocks of rows when read).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The feature column is missing.</exception>
     /// <exception cref="InvalidOperationException">The feature column has another width than in training.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input.Schema, transforming: true);
-        return _scorer.Transform(input);
+        return new MlpScoringDataView(input, PlanFor(input.Schema));
     }
 
     /// <summary>
@@ -91,9 +112,29 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
     public void ExportToOnnx(Stream stream) => Model.ExportToOnnx(stream, FeatureColumnName);
 
-    /// <summary>Writes ML.NET's own transformers only (see the class remarks), so the zip loads without this library.</summary>
+    /// <summary>
+    /// Writes ML.NET's own transformers (see the class remarks), so the zip loads without this library, and this library's
+    /// entry beside them for <see cref="ModelFileExtensions.LoadWithExtensions(ModelOperationsCatalog, string, out DataViewSchema)"/>.
+    /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
-        => MlpSavedModelBuilder.Save(ctx, Model.Network, FeatureColumnName, _hiddenColumnName, _outputLayer, _dropHidden);
+    {
+        var chain = MlpSavedModelBuilder.Build(_env, Model.Network, FeatureColumnName, FeatureColumnType, _hiddenColumnName, _outputLayer,
+            _dropHidden);
+        ((ICanSaveModel)chain).Save(ctx);
+        var section = new ExtensionSection(MlpModelParametersFormat.SectionKind, MlpModelParametersFormat.Version,
+            MlpModelParametersFormat.Write(Model, FeatureColumnName, _hiddenColumnName));
+        MlNetInternals.SaveBinaryStream(ctx, ExtensionEntry.FileName, writer => ExtensionEntry.Write(writer, [section]));
+    }
+
+    private DataViewSchema OutputSchemaFor(DataViewSchema inputSchema)
+    {
+        if (_dropHidden is null) return _outputLayer.GetOutputSchema(inputSchema);
+        var withHidden = SchemaOnlyDataView.Append(inputSchema, _hiddenColumnName, HiddenColumnType);
+        return _dropHidden.GetOutputSchema(_outputLayer.GetOutputSchema(withHidden));
+    }
+
+    private MlpScoringPlan PlanFor(DataViewSchema inputSchema)
+        => new(Model.Network, _head, FeatureColumnName, inputSchema, OutputSchemaFor(inputSchema));
 
     private void CheckInput(DataViewSchema schema, bool transforming)
     {
@@ -101,44 +142,17 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
         ColumnChecks.FeatureColumnForModel(schema, FeatureColumnName, Model.Network.InputCount, transforming);
     }
 
-    /// <summary>Assembles the in-process scorer: hidden-layer mapping → ML.NET output layer → drop the hidden column.</summary>
+    /// <summary>The fitted transformer: the output layer as ML.NET's model, trained on the training data's schema.</summary>
     internal static MlpPredictionTransformer Create(IHostEnvironment env, MlpModelParameters model, IDataView trainingData,
         string featureColumnName, string labelColumnName)
     {
-        var network = model.Network;
-        var ml = env as MLContext ?? new MLContext();
-        var featureType = trainingData.Schema[featureColumnName].Type;
-        if (network.HiddenLayerCount == 0)
-        {
-            var direct = CreateOutputLayer(env, model, trainingData.Schema, featureColumnName, labelColumnName);
-            return new MlpPredictionTransformer(model, featureColumnName, featureType, direct, direct, null, featureColumnName);
-        }
         string hiddenName = featureColumnName + "_MlpHidden";
-        var hidden = MlpHiddenMapping.Create(ml, network, trainingData, featureColumnName, hiddenName);
-        var hiddenData = hidden.Transform(trainingData);
-        var output = CreateOutputLayer(env, model, hiddenData.Schema, hiddenName, labelColumnName);
-        var drop = ml.Transforms.DropColumns(hiddenName).Fit(output.Transform(hiddenData));
-        var scorer = new TransformerChain<ITransformer>(hidden, output, drop);
-        return new MlpPredictionTransformer(model, featureColumnName, featureType, scorer, output, drop, hiddenName);
+        var outputLayer = MlpSavedModelBuilder.CreateOutputLayer(env, model, trainingData.Schema, featureColumnName, hiddenName, labelColumnName);
+        return new MlpPredictionTransformer(env, model, featureColumnName, trainingData.Schema[featureColumnName].Type, hiddenName, outputLayer);
     }
 
-    /// <summary>The last layer as ML.NET's own linear model over the last hidden representation.</summary>
-    private static ITransformer CreateOutputLayer(IHostEnvironment env, MlpModelParameters model, DataViewSchema schema,
-        string inputColumnName, string labelColumnName)
-    {
-        var network = model.Network;
-        int last = network.Layers.Length - 1;
-        var layer = network.Layers[last];
-        var weights = layer.Weights((ReadOnlySpan<float>)network.Parameters);
-        var biases = layer.Biases(network.Parameters);
-        int h = layer.Inputs, k = layer.Outputs;
-        var perUnit = new float[k][];
-        for (int unit = 0; unit < k; unit++)
-        {
-            perUnit[unit] = new float[h];
-            for (int i = 0; i < h; i++) perUnit[unit][i] = weights[i * k + unit];
-        }
-        return MlpTaskHead.For(model.Task).CreateOutputLayer(env, perUnit, biases.ToArray(), schema, inputColumnName, labelColumnName,
-            model.ClassNames);
-    }
+    /// <summary>The transformer rebuilt from a loaded zip: the network and ML.NET's loaded output layer.</summary>
+    internal static MlpPredictionTransformer FromParts(IHostEnvironment env, MlpModelParameters model, string featureColumnName,
+        DataViewType featureColumnType, string hiddenColumnName, ITransformer outputLayer)
+        => new(env, model, featureColumnName, featureColumnType, hiddenColumnName, outputLayer);
 }

@@ -91,7 +91,7 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
         var data = context.ReadAllDense();
         var result = MlpLearner.Train(context.Environment, context.Channel, data, head, outputUnits, _options, seed, context.Budget, start);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
-            reader.GetClassNames() ?? start?.ClassNames?.ToArray(), result.State);
+            reader.GetClassNames() ?? start?.ClassNames?.ToArray(), _options, result.State);
         return MlpPredictionTransformer.Create(context.Environment, model, context.Data, _options.FeatureColumnName, _options.LabelColumnName);
     }
 

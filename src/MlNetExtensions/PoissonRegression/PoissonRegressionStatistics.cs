@@ -16,6 +16,11 @@ public sealed class PoissonRegressionStatistics : GeneralizedLinearModelStatisti
     {
     }
 
+    /// <summary>The statistics as <c>SaveWithExtensions</c> saved them (Persistence/StatisticsSections.cs).</summary>
+    internal static PoissonRegressionStatistics Restore(long count, double weightSum, double deviance, double nullDeviance, double aic,
+        double[] coefficients, double[]? standardErrors, string? unavailableReason)
+        => new(count, weightSum, deviance, nullDeviance, aic, coefficients, standardErrors, unavailableReason);
+
     internal static PoissonRegressionStatistics Compute(GlmData data, GlmFit fit)
     {
         // Σw·y·log y and Σw·log y! over the labels: the saturated model's part of the deviance and the likelihood's constant.

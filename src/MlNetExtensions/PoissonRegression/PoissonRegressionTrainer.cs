@@ -135,12 +135,20 @@ public static class PoissonRegressionModelExtensions
     internal static void Attach(PoissonRegressionModelParameters model, PoissonRegressionStatistics statistics)
         => Statistics.Attach(model, statistics);
 
-    /// <summary>Deviance, null deviance, AIC, standard errors, z and p-values of a model fitted by <see cref="PoissonRegressionTrainer"/> in this process.</summary>
-    /// <exception cref="InvalidOperationException">The model was loaded from a file or trained by another trainer.</exception>
+    /// <summary>The statistics attached to <paramref name="model"/>, if any (what SaveWithExtensions saves).</summary>
+    internal static PoissonRegressionStatistics? FindAttached(PoissonRegressionModelParameters model) => Statistics.Find(model);
+
+    /// <summary>
+    /// Deviance, null deviance, AIC, standard errors, z and p-values of a model fitted by <see cref="PoissonRegressionTrainer"/>,
+    /// in this process or saved with <c>SaveWithExtensions</c> and loaded with <c>LoadWithExtensions</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model was trained by another trainer, or saved by plain <c>Model.Save</c>
+    /// or loaded by plain <c>Model.Load</c>.</exception>
     public static PoissonRegressionStatistics GetStatistics(this PoissonRegressionModelParameters model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return Statistics.Find(model) ?? throw new InvalidOperationException(
-            "This model carries no training statistics: only models trained by PoissonRegression in this process carry them.");
+            "This model carries no training statistics: only models trained by PoissonRegression carry them, in the process that trained " +
+            "them or after mlContext.Model.SaveWithExtensions and LoadWithExtensions (plain Model.Save does not keep them).");
     }
 }

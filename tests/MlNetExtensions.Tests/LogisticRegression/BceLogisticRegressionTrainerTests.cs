@@ -446,3 +446,25 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
         public bool PredictedLabel { get; set; }
     }
 }
+
+public class BceLogisticRegressionRoundingFloorTests
+{
+    [Theory]
+    [InlineData(LogisticOptimizer.Newton)]
+    [InlineData(LogisticOptimizer.Lbfgs)]
+    public void Fit_ToleranceBelowTheRoundingFloor_StopsForLackOfProgressInsteadOfRunningToTheCap(LogisticOptimizer optimizer)
+    {
+        // A tolerance of 1e-300 cannot be met: once no step lowers the objective, the fit must say so and stop (it used
+        // to accept steps that left f unchanged and spin to MaximumNumberOfIterations).
+        var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) warnings.Add(e.Message); };
+        var report = ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
+        {
+            Optimizer = optimizer, L2Regularization = 0.01, GradientTolerance = 1e-300, MaximumNumberOfIterations = 1000,
+        }).Fit(LogisticTestData.View(ml, LogisticTestData.BreastCancerStandardised())).Model.SubModel.GetTrainingReport();
+        Assert.False(report.Converged);
+        Assert.True(report.Iterations < (optimizer == LogisticOptimizer.Newton ? 40 : 500), $"{report.Iterations} iterations");
+        Assert.Contains(warnings, w => w.Contains("below what rounding allows"));
+    }
+}

@@ -51,7 +51,7 @@ public class MlpScikitLearnReferenceTests
             for (int j = 0; j < layer.Outputs; j++) p[layer.WeightCount + j] = (float)(0.1 * Math.Cos(1 + j + 3 * l));
         }
         var fresh = new MlpTrainingState(0, 0, 0, options.Optimizer, 0, null, null, options.LearningRate, 0, double.PositiveInfinity, 0, 1, null);
-        return new MlpModelParameters(MlpTask.Regression, network, [], null, 0, null, fresh);
+        return new MlpModelParameters(MlpTask.Regression, network, [], null, 0, null, state: fresh);
     }
 
     private static MlpModelParameters Train(MlpOptions options)

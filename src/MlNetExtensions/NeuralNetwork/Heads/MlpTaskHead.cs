@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Data;
 using MlNetExtensions.Interop;
@@ -65,8 +66,25 @@ internal abstract class MlpTaskHead
     public abstract ITransformer CreateOutputLayer(IHostEnvironment env, float[][] weightsPerUnit, float[] biases, DataViewSchema schema,
         string inputColumnName, string labelColumnName, IReadOnlyList<string>? classNames);
 
+    /// <summary>The columns the output layer adds, named as ML.NET's scorers name them.</summary>
+    public abstract IReadOnlyList<string> OutputColumnNames { get; }
+
+    /// <summary>
+    /// A getter of output column <paramref name="column"/> (one of <see cref="OutputColumnNames"/>, typed as ML.NET's scorer
+    /// types it) that reads the current row's logits from <paramref name="row"/>. The values are those ML.NET's own output
+    /// layer computes from the same logits, by the same formulas (Platt σ in double, ML.NET's log-sum-exp softmax, the
+    /// first maximum as the predicted class), so they agree with a chain loaded by plain <c>Model.Load</c> to the rounding
+    /// of the logits.
+    /// </summary>
+    public abstract Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row);
+
     /// <summary>Adds the output layer's nodes (reading <paramref name="hidden"/> with initializers W{layer}, b{layer}) and the graph outputs.</summary>
     public abstract void AddOnnxOutputs(OnnxGraphWriter writer, string hidden, int layer, int units);
+
+    private const string ScoreColumn = "Score", ProbabilityColumn = "Probability", PredictedLabelColumn = "PredictedLabel";
+
+    private static InvalidOperationException Unknown(DataViewSchema.Column column)
+        => new($"Column '{column.Name}' is not an output of the MLP's output layer.");
 
     private sealed class RegressionHead : MlpTaskHead
     {
@@ -93,6 +111,11 @@ internal abstract class MlpTaskHead
             string inputColumnName, string labelColumnName, IReadOnlyList<string>? classNames)
             => MlNetInternals.CreateRegressionTransformer(env,
                 MlNetInternals.CreateLinearRegressionModel(env, weightsPerUnit[0], biases[0]), schema, inputColumnName);
+
+        public override IReadOnlyList<string> OutputColumnNames { get; } = [ScoreColumn];
+
+        public override Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row)
+            => column.Name == ScoreColumn ? (ValueGetter<float>)((ref float value) => value = row.Logits[0]) : throw Unknown(column);
 
         public override void AddOnnxOutputs(OnnxGraphWriter writer, string hidden, int layer, int units)
         {
@@ -122,12 +145,33 @@ internal abstract class MlpTaskHead
             => MlNetInternals.CreateBinaryTransformer(env,
                 MlNetInternals.CreateCalibratedLinearBinaryModel(env, weightsPerUnit[0], biases[0], null), schema, inputColumnName);
 
+        public override IReadOnlyList<string> OutputColumnNames { get; } = [ScoreColumn, ProbabilityColumn, PredictedLabelColumn];
+
+        public override Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row) => column.Name switch
+        {
+            ScoreColumn => (ValueGetter<float>)((ref float value) => value = row.Logits[0]),
+            // PlattCalibrator(slope −1, offset 0).PredictProbability, in the same double arithmetic.
+            ProbabilityColumn => (ValueGetter<float>)((ref float value) =>
+            {
+                float score = row.Logits[0];
+                value = float.IsNaN(score) ? score : (float)(1 / (1 + Math.Exp(-1.0 * score + 0.0)));
+            }),
+            // BinaryClassifierScorer: score > threshold 0, as Boolean, or as a key 2 : 1 when the label was a key.
+            PredictedLabelColumn when column.Type is KeyDataViewType =>
+                (ValueGetter<uint>)((ref uint value) => value = row.Logits[0] > 0f ? 2u : 1u),
+            PredictedLabelColumn => (ValueGetter<bool>)((ref bool value) => value = row.Logits[0] > 0f),
+            _ => throw Unknown(column),
+        };
+
         public override void AddOnnxOutputs(OnnxGraphWriter writer, string hidden, int layer, int units)
         {
             writer.AddNode("Gemm", [hidden, $"W{layer}", $"b{layer}"], "Score");
             writer.AddNode("Sigmoid", ["Score"], "Probability");
+            writer.AddInitializer("zero", new float[] { 0 }, 1);
+            writer.AddNode("Greater", ["Score", "zero"], "PredictedLabel");
             writer.AddOutput("Score", units);
             writer.AddOutput("Probability", units);
+            writer.AddOutput("PredictedLabel", units, OnnxGraphWriter.BoolElementType);
         }
     }
 
@@ -151,11 +195,86 @@ internal abstract class MlpTaskHead
             return MlNetInternals.CreateMulticlassTransformer(env, maxEnt, schema, inputColumnName, labelColumnName);
         }
 
+        public override IReadOnlyList<string> OutputColumnNames { get; } = [ScoreColumn, PredictedLabelColumn];
+
+        public override Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row)
+        {
+            // Both columns come from the same probabilities: computed once per row.
+            long computedAt = long.MinValue;
+            var probabilities = Array.Empty<float>();
+            void Compute()
+            {
+                if (computedAt == row.Position && computedAt >= 0) return;
+                var logits = row.Logits;
+                if (probabilities.Length != logits.Length) probabilities = new float[logits.Length];
+                Softmax(logits, probabilities);
+                computedAt = row.Position;
+            }
+            return column.Name switch
+            {
+                ScoreColumn => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    Compute();
+                    var editor = VBufferEditor.Create(ref value, probabilities.Length);
+                    probabilities.CopyTo(editor.Values);
+                    value = editor.Commit();
+                }),
+                // MulticlassClassificationScorer: the first maximum (NaN skipped) as key index + 1; 0 when all are NaN.
+                PredictedLabelColumn => (ValueGetter<uint>)((ref uint value) =>
+                {
+                    Compute();
+                    int best = -1;
+                    float max = float.NegativeInfinity;
+                    for (int k = 0; k < probabilities.Length; k++)
+                        if (probabilities[k] > max || (best < 0 && !float.IsNaN(probabilities[k]))) { max = probabilities[k]; best = k; }
+                    value = best < 0 ? 0u : (uint)best + 1;
+                }),
+                _ => throw Unknown(column),
+            };
+        }
+
+        /// <summary>
+        /// MaximumEntropyModelParameters.Calibrate: p_k = exp(z_k − log Σ exp z) with ML.NET's log-sum-exp (the maximum
+        /// first, terms below max − 30 skipped, summed in double), so the probabilities are ML.NET's for the same logits.
+        /// </summary>
+        internal static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
+        {
+            int maxIndex = 0;
+            float max = float.NegativeInfinity;
+            for (int i = 0; i < logits.Length; i++)
+                if (logits[i] > max) { maxIndex = i; max = logits[i]; }
+            float logSum;
+            if (float.IsNegativeInfinity(max) || logits.Length == 1)
+                logSum = max;
+            else
+            {
+                double intermediate = 0.0;
+                float cutoff = max - 30;
+                for (int i = 0; i < logits.Length; i++)
+                    if (i != maxIndex && logits[i] > cutoff) intermediate += Math.Exp(logits[i] - max);
+                logSum = intermediate > 0.0 ? (float)(max + Math.Log(1.0 + intermediate)) : max;
+            }
+            for (int i = 0; i < logits.Length; i++) probabilities[i] = (float)Math.Exp(logits[i] - logSum);
+        }
+
         public override void AddOnnxOutputs(OnnxGraphWriter writer, string hidden, int layer, int units)
         {
             writer.AddNode("Gemm", [hidden, $"W{layer}", $"b{layer}"], "logits");
             writer.AddNode("Softmax", ["logits"], "Score", intAttribute: ("axis", 1));
+            // The key ML.NET's scorer gives: the first most probable class, counting from 1, as UInt32.
+            writer.AddNode("ArgMax", ["Score"], "class_index", intAttribute: ("axis", 1));
+            writer.AddInt64Initializer("one", [1], 1);
+            writer.AddNode("Add", ["class_index", "one"], "class_key");
+            writer.AddNode("Cast", ["class_key"], "PredictedLabel", intAttribute: ("to", OnnxGraphWriter.UInt32ElementType));
             writer.AddOutput("Score", units);
+            writer.AddOutput("PredictedLabel", 1, OnnxGraphWriter.UInt32ElementType);
         }
     }
+}
+
+/// <summary>The logits of the row a cursor or row is on, and that row's position (for caching per row).</summary>
+internal interface IMlpLogits
+{
+    ReadOnlySpan<float> Logits { get; }
+    long Position { get; }
 }

@@ -8,11 +8,15 @@ namespace MlNetExtensions.NeuralNetwork.Onnx;
 /// a graph of float tensors (initializers, Gemm and element-wise nodes, [N, k] inputs and outputs). Field numbers are
 /// those of onnx.proto3 (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto).
 /// </summary>
-internal sealed class OnnxGraphWriter
+internal sealed class OnnxGraphWriter(long opsetVersion = OnnxGraphWriter.DefaultOpsetVersion)
 {
+    /// <summary>The opset <c>ExportToOnnx</c> writes; every op used has had its present meaning since opset 11 at most.</summary>
+    public const long DefaultOpsetVersion = 13;
+
+    /// <summary>TensorProto element types (onnx.proto3 TensorProto.DataType).</summary>
+    public const int FloatElementType = 1, Int64ElementType = 7, BoolElementType = 9, UInt32ElementType = 12;
+
     private const long IrVersion = 7;
-    private const long OpsetVersion = 13;
-    private const int FloatElementType = 1;
 
     private readonly List<byte[]> _nodes = [];
     private readonly List<byte[]> _initializers = [];
@@ -20,11 +24,11 @@ internal sealed class OnnxGraphWriter
     private readonly List<byte[]> _outputs = [];
     private int _nodeCount;
 
-    /// <summary>Declares a graph input of float type and shape [N, <paramref name="width"/>] (N symbolic), or [width] when not batched.</summary>
-    public void AddInput(string name, int width, bool batched = true) => _inputs.Add(ValueInfo(name, width, batched));
+    /// <summary>Declares a graph input of float type and shape [N, <paramref name="width"/>] (N symbolic).</summary>
+    public void AddInput(string name, int width) => _inputs.Add(ValueInfo(name, width, true, FloatElementType));
 
-    /// <summary>Declares a graph output of float type and shape [N, <paramref name="width"/>], or [width] when not batched.</summary>
-    public void AddOutput(string name, int width, bool batched = true) => _outputs.Add(ValueInfo(name, width, batched));
+    /// <summary>Declares a graph output of shape [N, <paramref name="width"/>] and the given element type (float by default).</summary>
+    public void AddOutput(string name, int width, int elementType = FloatElementType) => _outputs.Add(ValueInfo(name, width, true, elementType));
 
     /// <summary>Adds a constant float tensor.</summary>
     public void AddInitializer(string name, ReadOnlySpan<float> values, params long[] dims)
@@ -36,6 +40,20 @@ internal sealed class OnnxGraphWriter
             o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt32(FloatElementType);
             o.WriteTag(8, WireFormat.WireType.LengthDelimited); o.WriteString(name);
             // raw_data is little-endian, as floats are in memory on every platform .NET runs this library on.
+            o.WriteTag(9, WireFormat.WireType.LengthDelimited);
+            o.WriteBytes(bytes);
+        }));
+    }
+
+    /// <summary>Adds a constant int64 tensor.</summary>
+    public void AddInt64Initializer(string name, long[] values, params long[] dims)
+    {
+        var bytes = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        _initializers.Add(Message(o =>
+        {
+            foreach (long dim in dims) { o.WriteTag(1, WireFormat.WireType.Varint); o.WriteInt64(dim); }
+            o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt32(Int64ElementType);
+            o.WriteTag(8, WireFormat.WireType.LengthDelimited); o.WriteString(name);
             o.WriteTag(9, WireFormat.WireType.LengthDelimited);
             o.WriteBytes(bytes);
         }));
@@ -89,18 +107,18 @@ internal sealed class OnnxGraphWriter
             WriteMessage(o, 8, Message(op =>
             {
                 op.WriteTag(1, WireFormat.WireType.LengthDelimited); op.WriteString("");
-                op.WriteTag(2, WireFormat.WireType.Varint); op.WriteInt64(OpsetVersion);
+                op.WriteTag(2, WireFormat.WireType.Varint); op.WriteInt64(opsetVersion);
             }));
         });
         stream.Write(model);
     }
 
-    private static byte[] ValueInfo(string name, int width, bool batched) => Message(o =>
+    private static byte[] ValueInfo(string name, int width, bool batched, int elementType) => Message(o =>
     {
         o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(name);
         WriteMessage(o, 2, Message(type => WriteMessage(type, 1, Message(tensor =>
         {
-            tensor.WriteTag(1, WireFormat.WireType.Varint); tensor.WriteInt32(FloatElementType);
+            tensor.WriteTag(1, WireFormat.WireType.Varint); tensor.WriteInt32(elementType);
             WriteMessage(tensor, 2, Message(shape =>
             {
                 if (batched)

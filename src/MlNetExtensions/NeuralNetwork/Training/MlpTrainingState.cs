@@ -32,4 +32,14 @@ internal sealed record MlpTrainingState(
     double BestLoss,
     double LabelShift,
     double LabelScale,
-    float[]? StandardizedOutputBiases);
+    float[]? StandardizedOutputBiases)
+{
+    /// <summary>
+    /// The state of a model whose training state was not kept (one restored from a file that does not carry it): the
+    /// epoch counter from its loss curve, the options' seed and optimizer, no moments, no label standardisation. A
+    /// continued fit from it starts fresh moments and draws epochs after the counter.
+    /// </summary>
+    public static MlpTrainingState NotKept(int epochs, MlpOptions? options)
+        => new(options?.Seed ?? 0, epochs, 0, options?.Optimizer ?? MlpOptions.Defaults.Optimizer, 0, null, null, double.NaN, 0,
+            double.PositiveInfinity, 0, 1, null);
+}

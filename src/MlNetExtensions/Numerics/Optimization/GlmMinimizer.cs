@@ -212,13 +212,26 @@ internal static class GlmMinimizer
     /// <summary>The trial point of a backtracking line search, swapped with the current point when accepted.</summary>
     private sealed class LineSearchBuffers(int dimension)
     {
+        /// <summary>Steps in a row that leave f unchanged (its rounding floor) without a new smallest gradient norm, before giving up.</summary>
+        private const int MaximumStalledSteps = 10;
+
         private double[] _trial = new double[dimension];
         private double[] _trialGradient = new double[dimension];
+        private double _smallestGradientNorm = double.PositiveInfinity;
+        private int _stalled;
 
-        /// <summary>Moves <paramref name="p"/> along <paramref name="direction"/> by <see cref="LineSearch"/>; false when no step decreases f.</summary>
+        /// <summary>
+        /// Moves <paramref name="p"/> along <paramref name="direction"/> by <see cref="LineSearch"/>; false when no step
+        /// satisfies it, or when f has sat at its rounding floor for <see cref="MaximumStalledSteps"/> steps in a row without
+        /// the gradient norm reaching a new low (the tolerance is below what rounding allows: stepping on would only spin).
+        /// </summary>
         public bool Step(IGlmObjective objective, Point p, double slope, double[] direction, double initialStep)
         {
             if (!LineSearch(objective, p.X, p.F, slope, direction, initialStep, _trial, _trialGradient, out double fNew)) return false;
+            double norm = Norm(_trialGradient);
+            if (fNew < p.F || norm < _smallestGradientNorm) _stalled = 0;
+            else if (++_stalled >= MaximumStalledSteps) return false;
+            _smallestGradientNorm = Math.Min(_smallestGradientNorm, norm);
             (p.X, _trial) = (_trial, p.X);
             (p.G, _trialGradient) = (_trialGradient, p.G);
             p.F = fNew;
