@@ -140,6 +140,26 @@ public class MlpContinuedTrainingTests
     }
 
     [Fact]
+    public void Fit_ContinuedFromAModelLoadedWithExtensions_StartsFreshMomentsFromItsWeights()
+    {
+        // The file format keeps the weights and options but not the training state: the restored model reads as a fresh
+        // start (its epoch counter from the loss curve, no moments, the label in its own units) and continues from there.
+        var data = MlpData.Diabetes(_ml);
+        var trainer = _ml.Regression.Trainers.Mlp(new MlpOptions { HiddenLayerSizes = [6], NumberOfEpochs = 20, LearningRate = 0.01, Seed = 4 });
+        var fitted = trainer.Fit(data);
+        using var zip = new MemoryStream();
+        _ml.Model.SaveWithExtensions(fitted, data.Schema, zip);
+        var loaded = (MlpPredictionTransformer)_ml.Model.LoadWithExtensions(new MemoryStream(zip.ToArray()), out _);
+        Assert.Equal(20, loaded.Model.EpochsTrained);
+        Assert.Null(loaded.Model.OptimizerFirstMoments);
+        var continued = trainer.Fit(data, loaded.Model);
+        Assert.Equal(40, continued.Model.EpochsTrained); // the loaded 20 + NumberOfEpochs
+        double before = _ml.Regression.Evaluate(fitted.Transform(data)).RSquared;
+        double after = _ml.Regression.Evaluate(continued.Transform(data)).RSquared;
+        Assert.True(after >= before - 0.02, $"training R² {before} → {after}: continued from the loaded weights");
+    }
+
+    [Fact]
     public void Fit_ContinuedWithOtherArchitectureOrTask_ThrowsNamingIt()
     {
         var iris = MlpData.Iris(_ml);
