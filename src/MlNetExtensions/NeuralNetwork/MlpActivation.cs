@@ -50,8 +50,8 @@ public enum MlpLearningRateSchedule
     /// <summary>
     /// η stays constant while the watched loss improves; each time it has not improved by
     /// <see cref="MlpOptions.Tolerance"/> for more than <see cref="MlpOptions.Patience"/> epochs, η is divided by 5, and
-    /// training stops once η would have to go below 1e-6 (scikit-learn's <c>adaptive</c>). The watched loss is the
-    /// validation loss with <see cref="MlpOptions.EarlyStopping"/>, else the training loss.
+    /// training stops when that happens with η already at or below 1e-6 (scikit-learn's <c>adaptive</c>). The watched
+    /// loss is the validation loss with <see cref="MlpOptions.EarlyStopping"/>, else the training loss.
     /// </summary>
     Adaptive,
 }
