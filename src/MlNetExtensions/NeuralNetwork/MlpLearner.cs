@@ -29,9 +29,6 @@ internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLo
 /// </remarks>
 internal static class MlpLearner
 {
-    /// <summary>Below this many rows a batch is not split: the halves' hand-over would cost more than it saves.</summary>
-    internal const int SplitMinimumRows = MiniBatchEpochs.SplitMinimumRows;
-
     public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTaskHead head, int outputUnits,
         MlpOptions options, int seed, MemoryBudget budget, MlpModelParameters? start = null)
     {
