@@ -25,15 +25,17 @@ public sealed class LogisticRegressionStatistics : GeneralizedLinearModelStatist
     /// Statistics at the parameters [θ, b] (bias last) from the unnormalised penalised Hessian there (bias last too; null
     /// when <paramref name="unavailableReason"/> says why there is none).
     /// </summary>
+    /// <remarks>With <paramref name="countZeroWeightsOut"/> (an L1 fit) the AIC's p counts only the non-zero coefficients.</remarks>
     internal static LogisticRegressionStatistics Compute(long count, double weightSum, double positiveWeight, double lossSum,
-        double[] parameters, Matrix<double>? hessian, string? unavailableReason)
+        double[] parameters, Matrix<double>? hessian, string? unavailableReason, bool countZeroWeightsOut = false)
     {
         double pBar = positiveWeight / weightSum;
         double nullDeviance = -2 * (positiveWeight * Math.Log(pBar) + (weightSum - positiveWeight) * Math.Log(1 - pBar));
         double[]? standardErrors = null;
         if (hessian is not null && unavailableReason is null)
             standardErrors = StandardErrorsFromHessian(hessian, out unavailableReason);
-        return new LogisticRegressionStatistics(count, weightSum, 2 * lossSum, nullDeviance, parameters.Length, BiasFirst(parameters),
+        int effective = countZeroWeightsOut ? 1 + parameters.Take(parameters.Length - 1).Count(v => v != 0) : parameters.Length;
+        return new LogisticRegressionStatistics(count, weightSum, 2 * lossSum, nullDeviance, effective, BiasFirst(parameters),
             standardErrors, unavailableReason);
     }
 

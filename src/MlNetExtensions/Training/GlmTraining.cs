@@ -98,11 +98,17 @@ internal static class GlmTraining
 
     /// <summary>
     /// Resolves <paramref name="requested"/> (null = Auto): Newton where d ≤ <see cref="AutoNewtonFeatureLimit"/> and its
-    /// (d + 1)² Hessian fits the budget, L-BFGS otherwise. An explicit Newton over the budget throws.
+    /// (d + 1)² Hessian fits the budget, L-BFGS otherwise (with <paramref name="l1"/> &gt; 0 always L-BFGS, which then runs as
+    /// OWL-QN). An explicit Newton over the budget throws.
     /// </summary>
-    public static MinimizerKind ChooseMinimizer(MinimizerKind? requested, int featureCount, MemoryBudget budget, IChannel channel)
+    public static MinimizerKind ChooseMinimizer(MinimizerKind? requested, int featureCount, MemoryBudget budget, IChannel channel, double l1 = 0)
     {
         double newtonBytes = HessianBytes(featureCount, NewtonMatrixCopies);
+        if (l1 > 0)
+        {
+            if (requested is null) channel.Info(MessageSensitivity.None, "Optimizer Auto: OWL-QN (the L-BFGS variant for an L1 penalty).");
+            return MinimizerKind.Lbfgs;
+        }
         if (requested is { } kind)
         {
             if (kind == MinimizerKind.Newton)
