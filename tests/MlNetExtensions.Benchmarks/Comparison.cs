@@ -21,6 +21,8 @@ internal static class Comparison
         new ScaleComparison(),
         new MlpComparison(),
         new MlpScoringComparison(),
+        new MlpInitialisationExperiment(),
+        new MlpQualityComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

@@ -91,6 +91,7 @@ public class MlpTrainerTests
         var mlp = _ml.Regression.Trainers.Mlp(new MlpOptions
         {
             HiddenLayerSizes = [], L2Regularization = 0, LearningRate = 0.05, NumberOfEpochs = 1000, BatchSize = 200, Seed = 1,
+            StopOnTrainingLossPlateau = false,
         }).Fit(data);
         Assert.Equal([3, 1], mlp.Model.LayerSizes);
         var w = mlp.Model.GetWeights(0);
@@ -194,7 +195,8 @@ public class MlpTrainerTests
         Assert.True(validation.Count < 300, "should stop early on a small data set with a large learning rate");
         Assert.Equal(model.TrainingLoss.Count, validation.Count);
         Assert.Equal(validation.Count, reports.Count);
-        Assert.Equal(validation.Count, model.BestEpoch + 5);
+        // scikit-learn's n_iter_no_change rule on the recorded curve: it first fires at the last epoch.
+        Assert.Equal(validation.Count, FirstEpochThePlateauTestFires(validation, tolerance: 1e-4, patience: 5));
         Assert.Equal(validation.Min(), validation[model.BestEpoch - 1]);
         Assert.All(reports, r => Assert.NotNull(r.ValidationLoss));
         Assert.Equal(Enumerable.Range(1, reports.Count), reports.Select(r => r.Epoch));
@@ -293,6 +295,23 @@ public class MlpTrainerTests
         Assert.Equal(MlpActivation.Relu, model.Activation);
         Assert.Equal(320, model.GetWeights(0).Length);
         Assert.Equal(32, model.GetBiases(0).Length);
+    }
+
+    /// <summary>
+    /// scikit-learn 1.2's <c>_update_no_improvement_count</c> and the test after it, written out: count epochs whose loss
+    /// is not tol below the best so far (reset otherwise), keep the best, fire when the count exceeds n_iter_no_change.
+    /// </summary>
+    internal static int FirstEpochThePlateauTestFires(IReadOnlyList<double> losses, double tolerance, int patience)
+    {
+        double best = double.PositiveInfinity;
+        int count = 0;
+        for (int e = 0; e < losses.Count; e++)
+        {
+            count = losses[e] > best - tolerance ? count + 1 : 0;
+            best = Math.Min(best, losses[e]);
+            if (count > patience) return e + 1;
+        }
+        return -1;
     }
 
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
