@@ -158,9 +158,33 @@ public sealed class BceLogisticRegressionTrainer
             catalog.LbfgsLogisticRegression(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName));
     }
 
-    private protected override BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
-        TrainingContext context)
+    /// <summary>
+    /// Continues from <paramref name="initialModel"/>: minimises the same objective on <paramref name="trainData"/> starting
+    /// at its weights and bias instead of the null model (a warm start, as ML.NET's <c>LbfgsLogisticRegression</c> takes one).
+    /// Any linear binary model serves, ML.NET's own included (<c>transformer.Model.SubModel</c>); the optimum reached is the
+    /// cold start's, in fewer iterations when the start is close to it.
+    /// </summary>
+    /// <param name="trainData">The rows, with the columns the trainer was created for.</param>
+    /// <param name="initialModel">The model to start from; its weights must match the feature column's width.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the model's width differs from the data's.</exception>
+    /// <exception cref="InvalidOperationException">No usable row, a single class, or a bad example weight or label.</exception>
+    public BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Fit(IDataView trainData,
+        LinearBinaryModelParameters initialModel)
     {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        return FitWith(trainData, context => Train(context, initialModel));
+    }
+
+    private protected override BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
+        TrainingContext context) => Train(context, null);
+
+    private BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
+        TrainingContext context, LinearBinaryModelParameters? initialModel)
+    {
+        if (initialModel is not null && initialModel.Weights.Count != context.Reader.FeatureCount)
+            throw new ArgumentOutOfRangeException(nameof(initialModel),
+                $"The initial model has {initialModel.Weights.Count} weights, but feature column '{_options.FeatureColumnName}' has {context.Reader.FeatureCount} features.");
         var ch = context.Channel;
         var data = new GlmData(context.ReadAll(), _options.ExampleWeightColumnName is not null);
         int d = data.FeatureCount;
@@ -176,7 +200,15 @@ public sealed class BceLogisticRegressionTrainer
             GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate, _options.BatchSize,
                 _options.HistorySize, _options.Seed, data, kind) with { L1 = l1 }, _options.ComputeStatistics);
         double pBar = positiveWeight / weightSum;
-        var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, Math.Log(pBar / (1 - pBar)),
+        double[] start;
+        if (initialModel is null)
+            start = GlmTraining.NullModelStart(d, Math.Log(pBar / (1 - pBar)));
+        else
+        {
+            start = [.. initialModel.Weights.Select(w => (double)w), initialModel.Bias];
+            ch.Info(MessageSensitivity.None, "Starting from the initial model's weights and bias.");
+        }
+        var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, start,
             (objective, start) => SeparationRule.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
             GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget),
             result => result.Reason == StopReason.NoFiniteOptimum

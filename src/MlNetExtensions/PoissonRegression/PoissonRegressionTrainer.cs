@@ -113,7 +113,7 @@ public sealed class PoissonRegressionTrainer
         var settings = new GlmSettings(_options.L2Regularization, kind, kind == MinimizerKind.Newton ? "Newton" : "Lbfgs",
             GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, null, null, _options.HistorySize, 0, data, kind),
             _options.ComputeStatistics);
-        var fit = GlmTraining.Fit<Numerics.Glm.PoissonLoss>(context, data, settings, Math.Log(data.WeightedLabelMean),
+        var fit = GlmTraining.Fit<Numerics.Glm.PoissonLoss>(context, data, settings, GlmTraining.NullModelStart(d, Math.Log(data.WeightedLabelMean)),
             (objective, start) => GlmMinimizer.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
             GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget));
 

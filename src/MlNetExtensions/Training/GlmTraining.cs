@@ -142,13 +142,22 @@ internal static class GlmTraining
         return (true, null);
     }
 
+    /// <summary>The usual start: θ = 0 and the bias at the null model's optimum <paramref name="bias"/>.</summary>
+    public static double[] NullModelStart(int featureCount, double bias)
+    {
+        var start = new double[featureCount + 1];
+        start[featureCount] = bias;
+        return start;
+    }
+
     /// <summary>
-    /// Minimises the GLM objective of <typeparamref name="TLoss"/> from θ = 0, b = <paramref name="startBias"/> (the null
-    /// model's optimum), with <paramref name="minimize"/> (the trainer's minimiser with its stopping rule), logs the
-    /// outcome, and computes the Hessian at the optimum when the statistics are planned.
+    /// Minimises the GLM objective of <typeparamref name="TLoss"/> from <paramref name="start"/> ([θ, b]; usually
+    /// <see cref="NullModelStart"/>, or a previous model for continued training), with <paramref name="minimize"/> (the
+    /// trainer's minimiser with its stopping rule), logs the outcome, and computes the Hessian at the optimum when the
+    /// statistics are planned.
     /// </summary>
     /// <exception cref="InvalidOperationException">The minimiser produced non-finite parameters.</exception>
-    public static GlmFit Fit<TLoss>(TrainingContext context, GlmData data, GlmSettings settings, double startBias,
+    public static GlmFit Fit<TLoss>(TrainingContext context, GlmData data, GlmSettings settings, double[] start,
         Func<IGlmObjective, double[], OptimizationResult> minimize, (bool Compute, string? Reason) statistics,
         Func<OptimizationResult, string?>? statisticsVeto = null) where TLoss : IGlmLoss
     {
@@ -156,8 +165,6 @@ internal static class GlmTraining
         int d = data.FeatureCount;
         var objective = new GlmObjective<TLoss>(data.Set.Features, data.Set.Labels, data.Weighted ? data.Set.Weights : null,
             data.WeightSum, settings.L2, context.MaximumThreads);
-        var start = new double[d + 1];
-        start[d] = startBias;
         var result = minimize(objective, start);
         ch.Info(MessageSensitivity.None,
             $"{settings.MinimizerName}: {result.Iterations} iterations, objective {result.Objective:G10}, gradient norm {result.GradientNorm:G3}, " +
