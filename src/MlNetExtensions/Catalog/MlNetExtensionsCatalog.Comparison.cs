@@ -103,7 +103,7 @@ public static partial class MlNetExtensionsCatalog
             data, List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), TaskMetrics.Multiclass.Read, progress);
     }
 
-    private static IReadOnlyList<TrainerCandidate> List(IEnumerable<TrainerCandidate> candidates)
+    private static List<TrainerCandidate> List(IEnumerable<TrainerCandidate> candidates)
         => (candidates ?? throw new ArgumentNullException(nameof(candidates))).ToList();
 
     private static void CheckFolds(int numberOfFolds)

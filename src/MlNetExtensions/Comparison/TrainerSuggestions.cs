@@ -87,6 +87,6 @@ public static class TrainerSuggestions
     /// ML.NET's mean-variance scaling as it is by default (zeros stay zero, so sparse text and one-hot vectors stay sparse). For
     /// dense tabular features, centring too (<c>fixZero: false</c>) trains the MLP better.
     /// </summary>
-    private static IEstimator<ITransformer> Normalizer(MLContext mlContext, string featureColumnName)
+    private static Microsoft.ML.Transforms.NormalizingEstimator Normalizer(MLContext mlContext, string featureColumnName)
         => mlContext.Transforms.NormalizeMeanVariance(featureColumnName);
 }

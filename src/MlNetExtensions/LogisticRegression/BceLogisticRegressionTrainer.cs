@@ -198,7 +198,8 @@ public sealed class BceLogisticRegressionTrainer
         var kind = GlmTraining.ChooseMinimizer(MinimizerKindOf(_options.Optimizer), d, context.Budget, ch, l1);
         var settings = new GlmSettings(_options.L2Regularization, kind, l1 > 0 ? "OWL-QN" : NameOf(kind),
             GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate, _options.BatchSize,
-                _options.HistorySize, _options.Seed, data, kind) with { L1 = l1 }, _options.ComputeStatistics);
+                _options.HistorySize, _options.Seed, data, kind) with
+            { L1 = l1 }, _options.ComputeStatistics);
         double pBar = positiveWeight / weightSum;
         double[] start;
         if (initialModel is null)

@@ -46,8 +46,8 @@ internal sealed class SeparationRule(int featureCount, double initialObjective) 
         double f0 = objective.Evaluate(start, new double[objective.Dimension]);
         if (kind == MinimizerKind.GradientDescent && objective.L2 == 0)
         {
-            const int ProbeIterations = 50;
-            var probe = GlmMinimizer.Minimize(MinimizerKind.Newton, objective, start, settings with { MaximumIterations = ProbeIterations },
+            const int probeIterations = 50;
+            var probe = GlmMinimizer.Minimize(MinimizerKind.Newton, objective, start, settings with { MaximumIterations = probeIterations },
                 env, ch, For(objective.L2, objective.FeatureCount, f0));
             bool separable = probe.Reason == StopReason.NoFiniteOptimum;
             ch.Info(MessageSensitivity.None, separable

@@ -44,7 +44,8 @@ public class EstimatorConformanceTests
         EstimatorConformance.Check(_ml, _ml.Regression.Trainers.ClosedFormLinearRegression(l2Regularization: 0.1), valid, invalid);
         EstimatorConformance.Check(_ml, _ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
         {
-            Solver = LinearRegressionSolver.ConjugateGradient, FeatureLayout = FeatureLayout.Sparse,
+            Solver = LinearRegressionSolver.ConjugateGradient,
+            FeatureLayout = FeatureLayout.Sparse,
         }), valid, invalid);
     }
 
@@ -62,7 +63,8 @@ public class EstimatorConformanceTests
         EstimatorConformance.Check(_ml, _ml.BinaryClassification.Trainers.BceLogisticRegression(), valid, invalid);
         EstimatorConformance.Check(_ml, _ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            L1Regularization = 1e-3, FeatureLayout = FeatureLayout.Sparse,
+            L1Regularization = 1e-3,
+            FeatureLayout = FeatureLayout.Sparse,
         }), valid, invalid);
     }
 
@@ -80,7 +82,10 @@ public class EstimatorConformanceTests
         var (valid, invalid) = Binary();
         EstimatorConformance.Check(_ml, _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [6, 4], Activation = MlpActivation.Tanh, NumberOfEpochs = 5, Seed = 2,
+            HiddenLayerSizes = [6, 4],
+            Activation = MlpActivation.Tanh,
+            NumberOfEpochs = 5,
+            Seed = 2,
         }), valid, invalid, plainLoadTolerance: 1e-6);
     }
 

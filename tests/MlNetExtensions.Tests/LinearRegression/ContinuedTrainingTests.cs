@@ -76,7 +76,8 @@ public class ContinuedTrainingTests
         var trainer = _ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options { L2Regularization = 0.1 });
         var dense = _ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
         {
-            L2Regularization = 0.1, FeatureLayout = FeatureLayout.Dense,
+            L2Regularization = 0.1,
+            FeatureLayout = FeatureLayout.Dense,
         }).Fit(SparseData.View(_ml, p));
         var continued = trainer.Fit(SparseData.View(_ml, q), dense.Model);
         var all = trainer.Fit(SparseData.View(_ml, new SparseData.Problem([.. p.X, .. q.X], [.. p.Y, .. q.Y], [.. p.W, .. q.W])));
@@ -119,7 +120,8 @@ public class ContinuedTrainingTests
         var data = LogisticTestData.View(_ml, LogisticTestData.BreastCancerStandardised());
         var trainer = _ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            L2Regularization = 0.01, GradientTolerance = 1e-6,
+            L2Regularization = 0.01,
+            GradientTolerance = 1e-6,
         });
         var cold = trainer.Fit(data).Model.SubModel;
         var warm = trainer.Fit(data, cold).Model.SubModel;
@@ -136,7 +138,9 @@ public class ContinuedTrainingTests
         var mlnet = _ml.BinaryClassification.Trainers.LbfgsLogisticRegression().Fit(LogisticTestData.BooleanView(_ml, x, y)).Model.SubModel;
         var trainer = _ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            L2Regularization = 0.01, GradientTolerance = 1e-9, Optimizer = optimizer,
+            L2Regularization = 0.01,
+            GradientTolerance = 1e-9,
+            Optimizer = optimizer,
         });
         var data = LogisticTestData.View(_ml, (x, y));
         var cold = trainer.Fit(data).Model.SubModel;
