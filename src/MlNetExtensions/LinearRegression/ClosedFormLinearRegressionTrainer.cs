@@ -194,14 +194,14 @@ public sealed class ClosedFormLinearRegressionTrainer
         if (solution.IsMinimumNorm)
             ch.Warning(MessageSensitivity.None,
                 $"Returned the minimum-norm least-squares solution (rank {solution.Rank?.ToString(CultureInfo.InvariantCulture) ?? "not computed"} of {d}): {solution.Diagnostic}.");
-        var (compute, reason) = PlanStatistics(d, context.Budget);
+        var (compute, reason) = PlanStatistics(d);
         var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, _options.L2Regularization,
             compute ? null : reason);
         return (solution.Weights, solution.Bias, statistics, sums);
     }
 
     /// <summary>The statistics plan for the normal equations: the inverse is as big and as costly as the solve.</summary>
-    private (bool Compute, string? Reason) PlanStatistics(int d, MemoryBudget budget)
+    private (bool Compute, string? Reason) PlanStatistics(int d)
     {
         if (_options.ComputeStatistics == false) return (false, "ComputeStatistics = false");
         if (_options.ComputeStatistics is null && d > 1000)

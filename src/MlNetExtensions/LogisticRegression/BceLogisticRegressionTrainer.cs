@@ -113,7 +113,8 @@ public sealed class BceLogisticRegressionTrainer
 
         /// <summary>
         /// Whether to compute standard errors, z and p-values after the fit (deviance and AIC are always there). They need
-        /// one O(n·d²) Hessian pass and an O(d³) inverse of a (d + 1)² matrix. Default null: when d ≤ 1,000; true: at any
+        /// one O(n·d²) Hessian pass and an O(d³) inverse of a (d + 1)² matrix. Default null: when d ≤ 1,000 and n·(d + 1)² ≤ 2·10¹⁰
+        /// (200,000 rows × 200 features, not × 1,000); true: at any
         /// d; false: never. Either way only when the matrices fit <see cref="TrainerOptions.MemoryBudgetBytes"/>; when they
         /// are not computed, <see cref="CoefficientStatistics.UnavailableReason"/> and the log say why.
         /// </summary>
@@ -211,7 +212,7 @@ public sealed class BceLogisticRegressionTrainer
         }
         var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, start,
             (objective, start) => SeparationRule.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
-            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget),
+            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, data.Count, context.Budget),
             result => result.Reason == StopReason.NoFiniteOptimum
                 ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
                 : l1 > 0 ? "standard errors are not defined for an L1-penalised fit (the penalty holds some weights at exactly zero)"

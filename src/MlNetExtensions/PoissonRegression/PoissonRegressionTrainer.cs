@@ -60,7 +60,7 @@ public sealed class PoissonRegressionTrainer
 
         /// <summary>
         /// Whether to compute standard errors, z and p-values (deviance and AIC are always there): one O(n·d²) Hessian pass
-        /// and an O(d³) inverse. Default null: when d ≤ 1,000; true: at any d; false: never; only within
+        /// and an O(d³) inverse. Default null: when d ≤ 1,000 and n·(d + 1)² ≤ 2·10¹⁰; true: at any d; false: never; only within
         /// <see cref="TrainerOptions.MemoryBudgetBytes"/>. When they are not computed, the statistics say why.
         /// </summary>
         public bool? ComputeStatistics { get; set; }
@@ -115,7 +115,7 @@ public sealed class PoissonRegressionTrainer
             _options.ComputeStatistics);
         var fit = GlmTraining.Fit<Numerics.Glm.PoissonLoss>(context, data, settings, GlmTraining.NullModelStart(d, Math.Log(data.WeightedLabelMean)),
             (objective, start) => GlmMinimizer.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
-            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget));
+            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, data.Count, context.Budget));
 
         var (weights, bias) = GlmTraining.ToSingle(fit.Parameters, _options.FeatureColumnName);
         var statistics = PoissonRegressionStatistics.Compute(data, fit);

@@ -84,8 +84,12 @@ internal static class GlmTraining
     /// <summary>Auto picks Newton up to this many features: its Hessian pass costs O(n·d²), which beyond it loses to L-BFGS's O(n·d) passes.</summary>
     public const int AutoNewtonFeatureLimit = 100;
 
-    /// <summary>Statistics are computed by default (ComputeStatistics null) up to this many features: an O(n·d²) Hessian pass and an O(d³) inverse.</summary>
+    /// <summary>Statistics are computed by default (ComputeStatistics null) up to this many features (their inverse costs O(d³))…</summary>
     public const int AutoStatisticsFeatureLimit = 1000;
+
+    /// <summary>…and when their Hessian pass, n·(d + 1)² multiply-adds, stays below this (about half a second at the SYRK
+    /// kernel's speed on one core): 200,000 rows × 200 features pass, 200,000 × 1,000 do not.</summary>
+    public const double AutoStatisticsWorkLimit = 2e10;
 
     /// <summary>Newton holds about this many (d + 1)² matrices at once (the Hessian, its scaled copy and factor, the damped trials).</summary>
     private const int NewtonMatrixCopies = 5;
@@ -125,16 +129,18 @@ internal static class GlmTraining
 
     /// <summary>
     /// Whether to compute the statistics: <paramref name="requested"/> false never; null (the default) when d ≤
-    /// <see cref="AutoStatisticsFeatureLimit"/>; true always. Either way only when the d² work fits the budget; otherwise the
-    /// reason (logged by the caller, never thrown).
+    /// <see cref="AutoStatisticsFeatureLimit"/> and n·(d + 1)² ≤ <see cref="AutoStatisticsWorkLimit"/>; true always. Either
+    /// way only when the d² matrices fit the budget; otherwise the reason (logged by the caller, never thrown).
     /// </summary>
-    public static (bool Compute, string? Reason) PlanStatistics(bool? requested, int featureCount, MemoryBudget budget)
+    public static (bool Compute, string? Reason) PlanStatistics(bool? requested, int featureCount, long rows, MemoryBudget budget)
     {
         if (requested == false) return (false, "ComputeStatistics = false");
-        if (requested is null && featureCount > AutoStatisticsFeatureLimit)
+        double work = rows * Math.Pow(featureCount + 1.0, 2);
+        if (requested is null && (featureCount > AutoStatisticsFeatureLimit || work > AutoStatisticsWorkLimit))
             return (false, string.Format(CultureInfo.InvariantCulture,
-                "they need an O(n·d²) Hessian pass and an O(d³) inverse, skipped by default above d = {0:N0} (d = {1:N0}); set ComputeStatistics = true to compute them anyway",
-                AutoStatisticsFeatureLimit, featureCount));
+                "they need an O(n·d²) Hessian pass ({0:G2} multiply-adds here) and an O(d³) inverse, skipped by default above d = {1:N0} " +
+                "or {2:G2} multiply-adds (n = {3:N0}, d = {4:N0}); set ComputeStatistics = true to compute them anyway",
+                work, AutoStatisticsFeatureLimit, AutoStatisticsWorkLimit, rows, featureCount));
         double bytes = HessianBytes(featureCount, StatisticsMatrixCopies);
         if (!budget.Allows(bytes))
             return (false, $"the (d + 1)² Hessian and its inverse at d = {featureCount:N0} need {MemoryBudget.Describe(bytes)}, over the memory budget " +
