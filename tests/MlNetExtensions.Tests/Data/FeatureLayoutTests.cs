@@ -95,7 +95,8 @@ public class SparseVectorValidationTests
         var data = ml.Data.LoadFromEnumerable(rows, schema);
         var e = Assert.Throws<InvalidOperationException>(() => ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
         {
-            FeatureLayout = FeatureLayout.Sparse, L2Regularization = 1,
+            FeatureLayout = FeatureLayout.Sparse,
+            L2Regularization = 1,
         }).Fit(data));
         Assert.Contains("'Features'", e.Message);
         Assert.Contains("ascending within [0, 40)", e.Message);
