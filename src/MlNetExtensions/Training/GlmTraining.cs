@@ -179,8 +179,9 @@ internal static class GlmTraining
             throw new InvalidOperationException($"The {settings.MinimizerName} optimizer produced non-finite weights; try L2Regularization > 0.");
         ReportStop(ch, settings, result);
 
-        // One pass at the final parameters (the optimizers' last evaluation may have been a rejected trial).
-        objective.Evaluate(result.Parameters, new double[d + 1]);
+        // The last-pass sums must describe the final parameters: one more pass when the minimiser's last evaluation was
+        // elsewhere (a rejected trial, a mini-batch).
+        if (!objective.LastEvaluatedAt(result.Parameters)) objective.Evaluate(result.Parameters, new double[d + 1]);
         string? reason = statistics.Reason ?? statisticsVeto?.Invoke(result);
         Matrix<double>? hessian = null;
         if (statistics.Compute && reason is null)
