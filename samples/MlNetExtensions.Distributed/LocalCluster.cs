@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
@@ -60,7 +61,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         string self = Environment.ProcessPath!;
         start.FileName = self;
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        foreach (var arg in new[] { "--silo", index.ToString(), SiloPorts[index].ToString(), GatewayPorts[index].ToString(), SiloPorts[0].ToString(), ClusterId })
+        foreach (var arg in new[] { "--silo", Text(index), Text(SiloPorts[index]), Text(GatewayPorts[index]), Text(SiloPorts[0]), ClusterId })
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start silo {index}.");
         lock (_silos) _silos.Add(process);
@@ -77,6 +78,8 @@ internal sealed class LocalCluster : IAsyncDisposable
         if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(90))) != ready.Task)
             throw new InvalidOperationException($"Silo {index} did not start (exited: {process.HasExited}).");
     }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Kills silo <paramref name="index"/> at once, as a crash would.</summary>
     public void Kill(int index) => _silos[index].Kill(entireProcessTree: true);

@@ -17,7 +17,7 @@ using MlNetExtensions.Samples.Distributed;
 using Orleans.Hosting;
 
 if (args.Length > 0 && args[0] == "--silo")
-    return await SiloProcess.RunAsync(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), args[5]);
+    return await SiloProcess.RunAsync(ParseInt(args[1]), ParseInt(args[2]), ParseInt(args[3]), ParseInt(args[4]), args[5]);
 
 int silos = IntOption("--silos", 3), shardCount = IntOption("--shards", 8), rows = IntOption("--rows", 200_000), features = IntOption("--features", 20);
 string? output = Option("--output"), gateways = Option("--gateways");
@@ -92,7 +92,8 @@ try
                     Console.WriteLine($"  killing silo {silos - 1} (process {cluster!.Silos[silos - 1].Id}) in the middle of the L-BFGS fit");
                     cluster.Kill(silos - 1);
                 }
-            } : null);
+            }
+        : null);
         sw.Restart();
         var inProcess = ml.BinaryClassification.Trainers.BceLogisticRegression(options).Fit(all);
         double ms = sw.Elapsed.TotalMilliseconds;
@@ -166,7 +167,8 @@ static void PrintTable(string[][] rows)
 }
 
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-int IntOption(string name, int fallback) => Option(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+int IntOption(string name, int fallback) => Option(name) is { } v ? ParseInt(v) : fallback;
+static int ParseInt(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 
 /// <summary>The passes of one distributed fit, as its progress reports them.</summary>
 internal sealed class FitRun(Action<DistributedFitProgress>? onPass) : IProgress<DistributedFitProgress>

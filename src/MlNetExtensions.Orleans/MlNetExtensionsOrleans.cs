@@ -71,12 +71,11 @@ public static class MlNetExtensionsOrleans
             var parts = await shards.AccumulateAsync().ConfigureAwait(false);
             var total = new NormalEquationAccumulator(d);
             foreach (var part in parts)
-                total.Merge(NormalEquationAccumulator.FromSnapshot(new NormalEquationSnapshot(part.FeatureCount, part.Count, part.HasShift,
+                total.Merge(NormalEquationAccumulator.FromState(new NormalEquationState(part.FeatureCount, part.Count, part.HasShift,
                     part.FeatureShiftIsZero, part.Shift, part.UpperSums)));
             LogRead(channel, parts.Select(p => p.Rows).ToArray(), clock);
-            var (weights, bias, statistics) = ClosedFormLinearRegressionTrainer.SolveNormalEquations(total.ToMoments(), options, channel);
-            var model = ClosedFormLinearRegressionTrainer.CreateTransformer(env, channel, options, weights, bias, statistics,
-                ShardFit.TrainSchema(ml, description));
+            var solution = ClosedFormLinearRegressionTrainer.SolveNormalEquations(total, options, channel);
+            var model = ClosedFormLinearRegressionTrainer.CreateTransformer(env, channel, options, solution, ShardFit.TrainSchema(ml, description));
             channel.Info(MessageSensitivity.None, $"Distributed closed-form linear regression over {shards.Count} shards: {clock.ElapsedMilliseconds} ms, {shards.Retries} retries.");
             return model;
         }

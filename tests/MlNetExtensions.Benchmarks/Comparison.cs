@@ -17,10 +17,13 @@ internal static class Comparison
     [
         new LinearRegressionComparison(),
         new LogisticRegressionComparison(),
+        new WideLogisticComparison(),
         new SklearnComparison(),
         new ScaleComparison(),
         new MlpComparison(),
         new MlpScoringComparison(),
+        new MlpInitialisationExperiment(),
+        new MlpQualityComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

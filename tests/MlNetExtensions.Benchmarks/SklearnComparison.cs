@@ -54,7 +54,7 @@ internal sealed record DenseSet(string Name, float[] X, float[] Y, int D)
         return (xName, yName);
     }
 
-    private static void WriteNpy(string path, float[] values, string shape)
+    internal static void WriteNpy(string path, float[] values, string shape)
     {
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
         int total = 10 + header.Length + 1;
@@ -64,6 +64,17 @@ internal sealed record DenseSet(string Name, float[] X, float[] Y, int D)
         stream.Write(BitConverter.GetBytes((ushort)header.Length));
         stream.Write(Encoding.ASCII.GetBytes(header));
         stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    /// <summary>Reads a float32 C-order .npy file (as numpy writes it) into a flat array.</summary>
+    internal static float[] ReadNpy(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int headerLength = bytes[8] | bytes[9] << 8;
+        string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
+        if (!header.Contains("'<f4'") || header.Contains("'fortran_order': True"))
+            throw new InvalidDataException($"{path}: expected little-endian float32 in C order, got {header.Trim()}.");
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(10 + headerLength)).ToArray();
     }
 }
 
@@ -97,8 +108,13 @@ internal sealed class SklearnComparison : IComparisonSuite
                 var (testX, testY) = job.Test.WriteNpy(folder);
                 spec.Add(new JsonObject
                 {
-                    ["name"] = job.Name, ["model"] = job.Model, ["params"] = JsonSerializer.SerializeToNode(job.Params),
-                    ["train_x"] = trainX, ["train_y"] = trainY, ["test_x"] = testX, ["test_y"] = testY,
+                    ["name"] = job.Name,
+                    ["model"] = job.Model,
+                    ["params"] = JsonSerializer.SerializeToNode(job.Params),
+                    ["train_x"] = trainX,
+                    ["train_y"] = trainY,
+                    ["test_x"] = testX,
+                    ["test_y"] = testY,
                 });
             }
             File.WriteAllText(Path.Combine(folder, "jobs.json"), spec.ToJsonString());
@@ -168,6 +184,10 @@ internal sealed class SklearnComparison : IComparisonSuite
             new("MLPRegressor(32 relu, adam, lr 0.01, batch 200, 300 epochs), diabetes standardised", diabetesStdTrain, diabetesStdTest, "MLPRegressor",
                 new { hidden = new[] { 32 }, activation = "relu", learning_rate = 1e-2, batch_size = 200, epochs = 300, alpha = 1e-4 * 200 },
                 "R²", Mlp(MlpTask.Regression, [32], 1e-2, 200, 300)),
+            // L-BFGS is full batch: scikit-learn divides alpha by n, so alpha = λ·n; both stop at max |gradient| ≤ tol = 1e-4.
+            new("MLPClassifier(32 relu, lbfgs, ≤ 200 iterations), breast_cancer standardised", cancerTrain, cancerTest, "MLPClassifier",
+                new { hidden = new[] { 32 }, activation = "relu", solver = "lbfgs", epochs = 200, alpha = 1e-4 * cancerTrain.N, stall_test = true },
+                "accuracy", Mlp(MlpTask.BinaryClassification, [32], 1e-3, 200, 200, MlpOptimizer.Lbfgs)),
         ];
     }
 
@@ -197,13 +217,24 @@ internal sealed class SklearnComparison : IComparisonSuite
         return new OurResult(ms / 1000, accuracy, model.Model.SubModel.Weights.Select(w => (double)w).ToArray(), model.Model.SubModel.Bias);
     };
 
-    private static Func<MLContext, DenseSet, DenseSet, OurResult> Mlp(MlpTask task, int[] hidden, double learningRate, int batch, int epochs)
-        => (ml, train, test) =>
+    private static Func<MLContext, DenseSet, DenseSet, OurResult> Mlp(MlpTask task, int[] hidden, double learningRate, int batch, int epochs,
+        MlpOptimizer optimizer = MlpOptimizer.Adam) => (ml, train, test) =>
     {
+        // Like for like with the scikit-learn job: both run every epoch (its stall test is off there, our plateau test
+        // here) and both fit the label as it is (scikit-learn does not standardise it).
         var options = new MlpOptions
         {
-            HiddenLayerSizes = hidden, Activation = MlpActivation.Relu, Optimizer = MlpOptimizer.Adam, LearningRate = learningRate,
-            BatchSize = batch, NumberOfEpochs = epochs, L2Regularization = 1e-4, Shuffle = true, Seed = 0,
+            HiddenLayerSizes = hidden,
+            Activation = MlpActivation.Relu,
+            Optimizer = optimizer,
+            LearningRate = learningRate,
+            BatchSize = batch,
+            NumberOfEpochs = epochs,
+            L2Regularization = 1e-4,
+            Shuffle = true,
+            Seed = 0,
+            StopOnTrainingLossPlateau = false,
+            StandardizeLabel = false,
         };
         var data = train.ToDataView(ml);
         IEstimator<ITransformer> trainer = task == MlpTask.Regression
@@ -218,7 +249,7 @@ internal sealed class SklearnComparison : IComparisonSuite
     };
 
     /// <summary>Both splits standardised with the train split's mean and population standard deviation.</summary>
-    private static (DenseSet Train, DenseSet Test) Standardised(DenseSet train, DenseSet test)
+    internal static (DenseSet Train, DenseSet Test) Standardised(DenseSet train, DenseSet test)
     {
         int d = train.D;
         var mean = new double[d];
@@ -270,7 +301,7 @@ internal sealed class SklearnComparison : IComparisonSuite
     /// Runs scikit-learn's side; returns its environment line and results by job name, or a reason and null when
     /// Debian's python3-sklearn is not installed.
     /// </summary>
-    private static (string Environment, Dictionary<string, JsonNode>? Results) RunScikitLearn(string folder)
+    internal static (string Environment, Dictionary<string, JsonNode>? Results) RunScikitLearn(string folder)
     {
         if (!File.Exists(Python))
             return ($"{Python} (Debian's system interpreter) was not found; install it with: apt-get install python3-sklearn libopenblas0-pthread", null);

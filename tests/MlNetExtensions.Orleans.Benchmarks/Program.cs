@@ -15,9 +15,9 @@ using MlNetExtensions.Data;
 using MlNetExtensions.Numerics.Glm;
 using Orleans.TestingHost;
 
-int rows = args.SkipWhile(a => a != "--rows").Skip(1).Select(int.Parse).FirstOrDefault(40_000);
+int rows = args.SkipWhile(a => a != "--rows").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(40_000);
 bool quick = args.Contains("--quick");
-var wire = new WireBytes();
+using var wire = new WireBytes();
 var results = new List<string>();
 Console.WriteLine($"rows = {rows:N0}; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
 Console.WriteLine();
@@ -80,7 +80,9 @@ async Task RunAsync(TestCluster cluster, BenchmarkData data, int silos, int shar
     {
         var options = new BceLogisticRegressionTrainer.Options
         {
-            LabelColumnName = "Click", L2Regularization = 1e-4, ComputeStatistics = false,
+            LabelColumnName = "Click",
+            L2Regularization = 1e-4,
+            ComputeStatistics = false,
             Optimizer = fit == "Newton" ? LogisticOptimizer.Newton : LogisticOptimizer.Lbfgs,
         };
         ml.BinaryClassification.Trainers.BceLogisticRegression(options).Fit(all);
@@ -139,7 +141,7 @@ static string F(double value, int decimals) => value.ToString("N" + decimals, Cu
 static string Bytes(double bytes) => bytes < 10_000 ? $"{bytes:N0} B" : bytes < 10_000_000 ? $"{bytes / 1024:N1} KiB" : $"{bytes / 1048576:N1} MiB";
 
 /// <summary>Orleans' messages on the wire: the sum of its sent-message-size histogram (every silo and the client in this process).</summary>
-internal sealed class WireBytes
+internal sealed class WireBytes : IDisposable
 {
     private readonly MeterListener _listener = new();
     private long _total;
@@ -156,6 +158,8 @@ internal sealed class WireBytes
     }
 
     public long Total => Interlocked.Read(ref _total);
+
+    public void Dispose() => _listener.Dispose();
 }
 
 /// <summary>Runs the handler on the reporting thread.</summary>

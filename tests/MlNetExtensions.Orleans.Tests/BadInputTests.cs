@@ -4,7 +4,7 @@ using MlNetExtensions.Distributed.Tests.Support;
 namespace MlNetExtensions.Distributed.Tests;
 
 /// <summary>A shard that cannot be read fails the fit with an exception that names the shard, its path, the silo and its error.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SharedCluster.Name)]
 public class BadInputTests(ClusterFixture cluster)
 {
     private static ShardFiles SixShards(string name, bool binary = false)

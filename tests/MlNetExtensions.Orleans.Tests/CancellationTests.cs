@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace MlNetExtensions.Distributed.Tests;
 
-[Collection(ClusterCollection.Name)]
+[Collection(SharedCluster.Name)]
 public class CancellationTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     /// <summary>How long the test waits for what it expects before it gives up (a guard against hanging, not a measurement).</summary>

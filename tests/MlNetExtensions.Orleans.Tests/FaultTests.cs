@@ -9,7 +9,7 @@ namespace MlNetExtensions.Distributed.Tests;
 /// their shards, the step is retried, and since every shard's pass is a function of its rows and θ alone, and the sums are
 /// added in shard order, the model is bit-identical to the undisturbed fit's.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SharedCluster.Name)]
 public class FaultTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     [Theory]

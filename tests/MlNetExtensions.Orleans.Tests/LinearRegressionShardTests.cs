@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace MlNetExtensions.Distributed.Tests;
 
-[Collection(ClusterCollection.Name)]
+[Collection(SharedCluster.Name)]
 public class LinearRegressionShardTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     [Theory]

@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace MlNetExtensions.Distributed.Tests;
 
 /// <summary>Shards as Parquet files, through a saved featurization pipeline, and the ML.NET objects a distributed fit returns.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SharedCluster.Name)]
 public class SourceTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     [Fact]
@@ -136,7 +136,10 @@ public class SourceTests(ClusterFixture cluster, ITestOutputHelper output)
         using var files = ShardFiles.Generate("curvature", [300, 300, 300, 300], featureCount: 300, binary: true, seed: 19, featureShift: 0);
         var options = new BceLogisticRegressionTrainer.Options
         {
-            Optimizer = LogisticOptimizer.GradientDescent, L2Regularization = 0.1, MaximumNumberOfIterations = 4, ComputeStatistics = false,
+            Optimizer = LogisticOptimizer.GradientDescent,
+            L2Regularization = 0.1,
+            MaximumNumberOfIterations = 4,
+            ComputeStatistics = false,
         };
         var distributed = await cluster.Client.FitBceLogisticRegressionAsync(files.Source, options);
         var ml = new MLContext(seed: 0);

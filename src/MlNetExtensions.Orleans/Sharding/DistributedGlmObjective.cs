@@ -41,6 +41,10 @@ internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss
 
     private long ParameterBytes => 8L * Dimension;
 
+    private double[]? _lastParameters;
+
+    public bool LastEvaluatedAt(ReadOnlySpan<double> parameters) => _lastParameters is { } last && parameters.SequenceEqual(last);
+
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
     {
         var theta = parameters.ToArray();
@@ -58,6 +62,7 @@ internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss
         LastLossSum = loss;
         LastMinMargin = minMargin;
         LastMaxAbsScore = maxAbsScore;
+        _lastParameters = theta;
         return GlmObjective<TLoss>.Penalise(loss, gradient, parameters, WeightSum, L2);
     }
 

@@ -24,7 +24,7 @@ internal sealed class ShardGrain : Grain, IShardGrain
     public Task<string> LocateAsync(CancellationToken cancellationToken) => Task.FromResult(RuntimeIdentity);
 
     public Task<ShardDescription> DescribeAsync(ShardTask task, CancellationToken cancellationToken)
-        => RunAsync(task, cancellationToken, async (env, ml) =>
+        => RunAsync(task, async (env, ml) =>
         {
             var (raw, header, sources) = await ShardReader.OpenAsync(ml, task, cancellationToken);
             var view = ShardReader.Featurize(ml, raw, task);
@@ -32,24 +32,24 @@ internal sealed class ShardGrain : Grain, IShardGrain
             var features = view.Schema[task.FeatureColumn];
             return new ShardDescription(reader.FeatureCount, (int)reader.Layout, reader.MeasuredDensity, header, sources,
                 SchemaBytes(ml, view), features.Type.ToString() ?? "", RuntimeIdentity);
-        });
+        }, cancellationToken);
 
     public Task<ShardMoments> AccumulateAsync(ShardTask task, CancellationToken cancellationToken)
-        => RunAsync(task, cancellationToken, async (env, ml) =>
+        => RunAsync(task, async (env, ml) =>
         {
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
-            var (accumulator, summary) = ClosedFormLinearRegressionTrainer.AccumulateRows(env, null, reader, task.Threads);
-            var snapshot = accumulator.ToSnapshot();
+            var (accumulator, summary) = ClosedFormLinearRegressionTrainer.AccumulateSums(env, null, reader, task.Threads);
+            var snapshot = accumulator.ExportState();
             var rows = new ShardRows(summary.RowsRead, summary.RowsUsed, summary.RowsSkippedMissing, summary.WeightSum, double.NaN,
                 accumulator.Count, 0, RuntimeIdentity);
             return new ShardMoments(rows, snapshot.FeatureCount, snapshot.Count, snapshot.HasShift, snapshot.FeatureShiftIsZero,
                 snapshot.Shift, snapshot.UpperSums);
-        });
+        }, cancellationToken);
 
     public Task<ShardRows> LoadAsync(ShardTask task, CancellationToken cancellationToken)
     {
         if (_rows is not null) return Task.FromResult(_rows);
-        return RunAsync(task, cancellationToken, async (env, ml) =>
+        return RunAsync(task, async (env, ml) =>
         {
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
             var budget = task.MemoryBudgetBytes is { } bytes ? new MemoryBudget(bytes) : MemoryBudget.Default;
@@ -63,19 +63,19 @@ internal sealed class ShardGrain : Grain, IShardGrain
             _rows = new ShardRows(set.Summary.RowsRead, set.Summary.RowsUsed, set.Summary.RowsSkippedMissing, data.WeightSum, data.LabelWeightSum,
                 data.PositiveWeightRows, set.Features.SizeInBytes + 8L * set.Count, RuntimeIdentity);
             return _rows;
-        });
+        }, cancellationToken);
     }
 
     public Task<ShardPass> EvaluateAsync(double[] parameters, CancellationToken cancellationToken)
-        => RunLoadedAsync(cancellationToken, objective =>
+        => RunLoadedAsync(objective =>
         {
             var gradient = new double[objective.Dimension];
             double loss = objective.Evaluate(parameters, gradient);
             return new ShardPass(loss, gradient, objective.LastMinMargin, objective.LastMaxAbsScore);
-        });
+        }, cancellationToken);
 
     public Task<double[]> HessianAsync(double[] parameters, bool curvatureBound, CancellationToken cancellationToken)
-        => RunLoadedAsync(cancellationToken, objective =>
+        => RunLoadedAsync(objective =>
         {
             var h = curvatureBound ? objective.CurvatureBoundHessian() : objective.Hessian(parameters);
             int m = h.RowCount;
@@ -84,15 +84,15 @@ internal sealed class ShardGrain : Grain, IShardGrain
             for (int i = 0; i < m; i++)
                 for (int j = i; j < m; j++) upper[at++] = h[i, j];
             return upper;
-        });
+        }, cancellationToken);
 
     public Task<double[]> GramProductAsync(double[] vector, CancellationToken cancellationToken)
-        => RunLoadedAsync(cancellationToken, objective =>
+        => RunLoadedAsync(objective =>
         {
             var product = new double[vector.Length];
             objective.GramProduct(vector, product);
             return product;
-        });
+        }, cancellationToken);
 
     public Task ReleaseAsync()
     {
@@ -159,7 +159,7 @@ internal sealed class ShardGrain : Grain, IShardGrain
     /// Runs a shard read on the thread pool with an ML.NET context whose environment <paramref name="cancellationToken"/>
     /// cancels (the reader checks it every 65,536 rows), turning every failure but cancellation into a <see cref="ShardException"/>.
     /// </summary>
-    private Task<T> RunAsync<T>(ShardTask task, CancellationToken cancellationToken, Func<IHostEnvironment, MLContext, Task<T>> work)
+    private Task<T> RunAsync<T>(ShardTask task, Func<IHostEnvironment, MLContext, Task<T>> work, CancellationToken cancellationToken)
     {
         string silo = RuntimeIdentity;
         return Task.Run(async () =>
@@ -180,7 +180,7 @@ internal sealed class ShardGrain : Grain, IShardGrain
         }, cancellationToken);
     }
 
-    private Task<T> RunLoadedAsync<T>(CancellationToken cancellationToken, Func<GlmObjective<LogisticLoss>, T> pass)
+    private Task<T> RunLoadedAsync<T>(Func<GlmObjective<LogisticLoss>, T> pass, CancellationToken cancellationToken)
     {
         var objective = _objective;
         var task = _task;

@@ -101,11 +101,11 @@ public sealed class ShardedDataSource
         return columns;
     }
 
-    private static string? CheckModelPath(string? path)
+    private static string? CheckModelPath(string? featurizationModelPath)
     {
-        if (path is not null && string.IsNullOrWhiteSpace(path))
-            throw new ArgumentException("The featurization model path is blank; pass null for no featurization.", "featurizationModelPath");
-        return path;
+        if (featurizationModelPath is not null && string.IsNullOrWhiteSpace(featurizationModelPath))
+            throw new ArgumentException("The featurization model path is blank; pass null for no featurization.", nameof(featurizationModelPath));
+        return featurizationModelPath;
     }
 }
 

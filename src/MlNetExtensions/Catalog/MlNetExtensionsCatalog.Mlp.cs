@@ -84,14 +84,68 @@ public static partial class MlNetExtensionsCatalog
         => MlpTrainer.Create(catalog, MlpTask.MulticlassClassification, options,
             o => catalog.LbfgsMaximumEntropy(o.LabelColumnName, o.FeatureColumnName, o.ExampleWeightColumnName));
 
+    /// <summary>
+    /// Why <c>OneVersusAll</c> cannot wrap this library's binary MLP, and what to use instead (the text of the
+    /// compile-time error the two overloads below raise).
+    /// </summary>
+    internal const string MetaTrainerMessage =
+        "ML.NET's OneVersusAll and PairwiseCoupling cannot wrap the MLP: they evaluate each binary model directly on the " +
+        "feature column through ML.NET's internal IPredictorProducing<float>/IValueMapper interfaces, which only ML.NET's own " +
+        "model classes implement, and no ML.NET model class can hold a network with hidden layers. Use " +
+        "mlContext.MulticlassClassification.Trainers.Mlp(...) instead: one network with a softmax output over all classes, " +
+        "trained once rather than once per class.";
+
+    /// <summary>
+    /// Not supported: a compile-time error that explains why and names the alternative. ML.NET's
+    /// <c>OneVersusAll</c> needs a binary trainer whose model is one of ML.NET's own predictor classes (it scores each
+    /// class's model on the feature column through ML.NET's internal <c>IPredictorProducing&lt;float&gt;</c>), and a
+    /// network with hidden layers is none of them. Use
+    /// <see cref="Mlp(MulticlassClassificationCatalog.MulticlassClassificationTrainers, MlpOptions)"/>: one softmax network
+    /// over all classes.
+    /// </summary>
+    /// <param name="catalog">The multiclass classification trainer catalog.</param>
+    /// <param name="binaryEstimator">A binary <see cref="MlpTrainer"/>.</param>
+    /// <param name="labelColumnName">Unused.</param>
+    /// <param name="imputeMissingLabelsAsNegative">Unused.</param>
+    /// <param name="calibrator">Unused.</param>
+    /// <param name="maximumCalibrationExampleCount">Unused.</param>
+    /// <param name="useProbabilities">Unused.</param>
+    /// <exception cref="NotSupportedException">Always (reachable only through reflection: the compiler refuses the call).</exception>
+    [Obsolete(MetaTrainerMessage, error: true)]
+    public static ITransformer OneVersusAll(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MlpTrainer binaryEstimator,
+        string labelColumnName = DefaultColumnNames.Label, bool imputeMissingLabelsAsNegative = false,
+        IEstimator<ISingleFeaturePredictionTransformer<Microsoft.ML.Calibrators.ICalibrator>>? calibrator = null,
+        int maximumCalibrationExampleCount = 1_000_000_000, bool useProbabilities = true)
+        => throw new NotSupportedException(MetaTrainerMessage);
+
+    /// <summary>
+    /// Not supported, for the reason <see cref="OneVersusAll"/> gives: without this overload the call compiles (the MLP is an
+    /// <c>ITrainerEstimator&lt;ISingleFeaturePredictionTransformer&lt;TModel&gt;, TModel&gt;</c>) and ML.NET rejects it when it
+    /// runs ("Trainer estimator does not appear to produce the right kind of model"). Use
+    /// <see cref="Mlp(MulticlassClassificationCatalog.MulticlassClassificationTrainers, MlpOptions)"/>.
+    /// </summary>
+    /// <param name="catalog">The multiclass classification trainer catalog.</param>
+    /// <param name="binaryEstimator">A binary <see cref="MlpTrainer"/>.</param>
+    /// <param name="labelColumnName">Unused.</param>
+    /// <param name="imputeMissingLabelsAsNegative">Unused.</param>
+    /// <param name="calibrator">Unused.</param>
+    /// <param name="maximumCalibrationExampleCount">Unused.</param>
+    /// <exception cref="NotSupportedException">Always (reachable only through reflection: the compiler refuses the call).</exception>
+    [Obsolete(MetaTrainerMessage, error: true)]
+    public static ITransformer PairwiseCoupling(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MlpTrainer binaryEstimator,
+        string labelColumnName = DefaultColumnNames.Label, bool imputeMissingLabelsAsNegative = false,
+        IEstimator<ISingleFeaturePredictionTransformer<Microsoft.ML.Calibrators.ICalibrator>>? calibrator = null,
+        int maximumCalibrationExampleCount = 1_000_000_000)
+        => throw new NotSupportedException(MetaTrainerMessage);
+
     private static MlpOptions SimpleOptions(string labelColumnName, string featureColumnName, int[]? hiddenLayerSizes,
         MlpActivation activation, int numberOfEpochs, int? seed) => new()
-    {
-        LabelColumnName = labelColumnName,
-        FeatureColumnName = featureColumnName,
-        HiddenLayerSizes = hiddenLayerSizes,
-        Activation = activation,
-        NumberOfEpochs = numberOfEpochs,
-        Seed = seed,
-    };
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            HiddenLayerSizes = hiddenLayerSizes,
+            Activation = activation,
+            NumberOfEpochs = numberOfEpochs,
+            Seed = seed,
+        };
 }

@@ -99,25 +99,62 @@ public sealed class ClosedFormLinearRegressionTrainer
             catalog.Sdca(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName));
     }
 
+    /// <summary>
+    /// Continues a fit exactly: adds the rows of <paramref name="trainData"/> to the sufficient statistics
+    /// <paramref name="initialModel"/> was solved from and solves again, which gives the fit on the old and the new rows
+    /// together (to rounding: the statistics merge exactly, only their sums' order differs) without reading the old rows
+    /// again. The penalty is this trainer's <see cref="Options.L2Regularization"/>, which may differ from the first fit's.
+    /// The model must carry its statistics (<see cref="LinearRegressionModelExtensions.HasSufficientStatistics"/>): fitted
+    /// by the normal-equations solver in this process, or restored by <c>LoadWithExtensions</c>.
+    /// </summary>
+    /// <param name="trainData">The new rows, with the columns the trainer was created for.</param>
+    /// <param name="initialModel">A model this trainer fitted (<c>transformer.Model</c>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature width differs from the model's.</exception>
+    /// <exception cref="InvalidOperationException">The model carries no sufficient statistics, the solver is set to
+    /// conjugate gradients, or a bad example weight.</exception>
+    public RegressionPredictionTransformer<LinearRegressionModelParameters> Fit(IDataView trainData, LinearRegressionModelParameters initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        var previous = LinearRegressionModelExtensions.FindSufficientStatistics(initialModel) ?? throw new InvalidOperationException(
+            "The initial model carries no sufficient statistics to continue from: it was fitted by conjugate gradients, by another trainer, " +
+            "or loaded by plain Model.Load (LoadWithExtensions restores them from a zip written by SaveWithExtensions).");
+        if (_options.Solver == LinearRegressionSolver.ConjugateGradient)
+            throw new InvalidOperationException("Continued training adds rows to the normal equations; set Solver to Auto or NormalEquations.");
+        return FitWith(trainData, context =>
+        {
+            if (context.Reader.FeatureCount != previous.FeatureCount)
+                throw new ArgumentOutOfRangeException(nameof(initialModel),
+                    $"The initial model has {previous.FeatureCount} weights, but feature column '{_options.FeatureColumnName}' has {context.Reader.FeatureCount} features.");
+            return Build(context, SolveNormalEquations(context, previous));
+        });
+    }
+
     private protected override RegressionPredictionTransformer<LinearRegressionModelParameters> Train(TrainingContext context)
     {
         int d = context.Reader.FeatureCount;
         var solver = ChooseSolver(_options.Solver, d, context.Budget, context.Channel);
-        var (weights, bias, statistics) = solver == LinearRegressionSolver.NormalEquations
-            ? SolveNormalEquations(Accumulate(context.Environment, context.Channel, context.Reader, _options.NumberOfThreads).Moments,
-                _options, context.Channel)
-            : SolveByConjugateGradients(context);
-        return CreateTransformer(context.Environment, context.Channel, _options, weights, bias, statistics, context.Data.Schema);
+        return Build(context, solver == LinearRegressionSolver.NormalEquations
+            ? SolveNormalEquations(context, null)
+            : SolveByConjugateGradients(context));
     }
 
+    /// <summary>ML.NET's model from the solution, with the statistics (and the sufficient statistics, when there are) attached.</summary>
+    private RegressionPredictionTransformer<LinearRegressionModelParameters> Build(TrainingContext context,
+        (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) solution)
+        => CreateTransformer(context.Environment, context.Channel, _options, solution, context.Data.Schema);
+
     /// <summary>
-    /// ML.NET's linear model and prediction transformer for a solution, with its statistics attached: what every fit of this
-    /// trainer returns, in process or over shards (MlNetExtensions.Orleans).
+    /// ML.NET's linear model and prediction transformer for a solution, with its statistics (and the sufficient statistics,
+    /// when there are) attached: what every fit of this trainer returns, in process or over shards (MlNetExtensions.Orleans).
     /// </summary>
     /// <exception cref="InvalidOperationException">A coefficient does not fit in Single.</exception>
     internal static RegressionPredictionTransformer<LinearRegressionModelParameters> CreateTransformer(IHostEnvironment env, IChannel channel,
-        Options options, double[] weights, double bias, LinearRegressionStatistics statistics, DataViewSchema trainSchema)
+        Options options, (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) solution,
+        DataViewSchema trainSchema)
     {
+        var (weights, bias, statistics, sums) = solution;
+
         var weightsFloat = weights.Select(w => (float)w).ToArray();
         if (!weightsFloat.All(float.IsFinite) || !float.IsFinite((float)bias))
             throw new InvalidOperationException(
@@ -127,6 +164,7 @@ public sealed class ClosedFormLinearRegressionTrainer
                 $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{options.FeatureColumnName}\").");
         var model = MlNetInternals.CreateLinearRegressionModel(env, weightsFloat, (float)bias);
         LinearRegressionModelExtensions.Attach(model, statistics);
+        if (sums is not null) LinearRegressionModelExtensions.AttachSufficientStatistics(model, sums);
         if (statistics.UnavailableReason is not null)
             channel.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
         return MlNetInternals.CreateRegressionTransformer(env, model, trainSchema, options.FeatureColumnName);
@@ -147,14 +185,31 @@ public sealed class ClosedFormLinearRegressionTrainer
         return normal ? LinearRegressionSolver.NormalEquations : LinearRegressionSolver.ConjugateGradient;
     }
 
-    /// <summary>
-    /// Solves the normal equations <paramref name="moments"/> describe (the statistics of every row, from one pass or merged
-    /// from shards) with the options' λ, and computes the statistics the options ask for.
-    /// </summary>
-    internal static (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveNormalEquations(LeastSquaresMoments moments,
-        Options options, IChannel channel)
+    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) SolveNormalEquations(
+        TrainingContext context, NormalEquationAccumulator? previous)
     {
-        int d = moments.FeatureCount;
+        var ch = context.Channel;
+        var (sums, _) = AccumulateSums(context.Environment, ch, context.Reader, _options.NumberOfThreads);
+        if (previous is not null)
+        {
+            // The old rows first, then the new: the merge re-expresses the new shard's sums about the old shift exactly.
+            var merged = previous.Clone();
+            merged.Merge(sums);
+            sums = merged;
+            ch.Info(MessageSensitivity.None, $"Continued from the initial model's {previous.Count:N0} rows: {sums.Count:N0} rows in all.");
+        }
+        return SolveNormalEquations(sums, _options, ch);
+    }
+
+    /// <summary>
+    /// Solves the normal equations of <paramref name="sums"/> (the statistics of every row, from one pass or merged from
+    /// shards) with the options' λ, and computes the statistics the options ask for.
+    /// </summary>
+    internal static (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) SolveNormalEquations(
+        NormalEquationAccumulator sums, Options options, IChannel channel)
+    {
+        int d = sums.FeatureCount;
+        var moments = sums.ToMoments();
         var solution = LeastSquaresSolver.Solve(moments, options.L2Regularization);
         if (solution.IsMinimumNorm)
             channel.Warning(MessageSensitivity.None,
@@ -162,7 +217,7 @@ public sealed class ClosedFormLinearRegressionTrainer
         var (compute, reason) = PlanStatistics(options, d);
         var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, options.L2Regularization,
             compute ? null : reason);
-        return (solution.Weights, solution.Bias, statistics);
+        return (solution.Weights, solution.Bias, statistics, sums);
     }
 
     /// <summary>The statistics plan for the normal equations: the inverse is as big and as costly as the solve.</summary>
@@ -174,7 +229,7 @@ public sealed class ClosedFormLinearRegressionTrainer
         return (true, null);
     }
 
-    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveByConjugateGradients(TrainingContext context)
+    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) SolveByConjugateGradients(TrainingContext context)
     {
         var ch = context.Channel;
         var set = context.ReadAll();
@@ -208,7 +263,7 @@ public sealed class ClosedFormLinearRegressionTrainer
         theta.CopyTo(coefficients, 1);
         var statistics = new LinearRegressionStatistics(positive, weightSum, rss, tss, coefficients, null,
             "the conjugate-gradient solver does not form the d × d inverse the coefficient covariance needs (use Solver = NormalEquations for small d)");
-        return (theta, bias, statistics);
+        return (theta, bias, statistics, null);
     }
 
     /// <summary>
@@ -218,15 +273,12 @@ public sealed class ClosedFormLinearRegressionTrainer
     internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, IChannel? channel,
         TrainingDataReader reader, int? threads)
     {
-        var (accumulator, summary) = AccumulateRows(env, channel, reader, threads);
-        return (accumulator.ToMoments(), summary);
+        var (sums, summary) = AccumulateSums(env, channel, reader, threads);
+        return (sums.ToMoments(), summary);
     }
 
-    /// <summary>
-    /// <see cref="Accumulate"/> stopping short of the moments: the merged accumulator, which merges further (a shard's
-    /// statistics into those of the others).
-    /// </summary>
-    internal static (NormalEquationAccumulator Accumulator, ReadSummary Summary) AccumulateRows(IHostEnvironment env, IChannel? channel,
+    /// <summary>The pass of <see cref="Accumulate"/>, returning the merged accumulator itself.</summary>
+    internal static (NormalEquationAccumulator Sums, ReadSummary Summary) AccumulateSums(IHostEnvironment env, IChannel? channel,
         TrainingDataReader reader, int? threads)
     {
         bool weighted = reader.HasWeights;

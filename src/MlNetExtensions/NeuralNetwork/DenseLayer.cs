@@ -18,6 +18,7 @@ internal sealed class DenseLayer(int inputs, int outputs, int offset)
     public Span<float> Weights(Span<float> parameters) => parameters.Slice(Offset, WeightCount);
     public ReadOnlySpan<float> Weights(ReadOnlySpan<float> parameters) => parameters.Slice(Offset, WeightCount);
     public ReadOnlySpan<float> Biases(ReadOnlySpan<float> parameters) => parameters.Slice(Offset + WeightCount, Outputs);
+    public Span<float> Biases(Span<float> parameters) => parameters.Slice(Offset + WeightCount, Outputs);
 
     /// <summary>output[rows × Outputs] = input[rows × Inputs]·W + b.</summary>
     public void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, Span<float> output)

@@ -4,177 +4,171 @@ using MlNetExtensions.Data;
 using MlNetExtensions.NeuralNetwork.Heads;
 using MlNetExtensions.NeuralNetwork.Losses;
 using MlNetExtensions.NeuralNetwork.Optimizers;
+using MlNetExtensions.NeuralNetwork.Training;
 using MlNetExtensions.Interop;
 
 namespace MlNetExtensions.NeuralNetwork;
 
-/// <summary>The outcome of training: the network at its best epoch, the loss curves, and which epoch that was.</summary>
-internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLoss, double[]? ValidationLoss, int BestEpoch);
+/// <summary>
+/// The outcome of training: the network at its best epoch (in the label's units), the loss curves of this fit, which
+/// epoch the weights are from, and the state a continued fit resumes from.
+/// </summary>
+internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLoss, double[]? ValidationLoss, int BestEpoch, MlpTrainingState State);
 
 /// <summary>
-/// Mini-batch back-propagation over rows held densely in memory. Every random choice (initial weights, validation
-/// split, shuffling) comes from one <see cref="Random"/> seeded by the caller, and the arithmetic does not depend on
-/// the number of threads, so the same seed gives bit-identical weights on any machine. Buffers are allocated once; a
-/// batch allocates nothing.
+/// Trains an MLP on rows held densely in memory: the epoch loop (learning-rate schedule, validation, stopping tests,
+/// logging, cancellation) around one of two kinds of epoch, a mini-batch pass (<see cref="MiniBatchEpochs"/>) or one
+/// full-batch L-BFGS iteration (<see cref="LbfgsEpochs"/>).
 /// </summary>
 /// <remarks>
-/// A batch of at least <see cref="SplitMinimumRows"/> rows is always processed as two fixed halves, each with its own
-/// forward pass, loss and gradient, summed in a fixed order; the second half runs on a helper thread when one is
-/// allowed (<see cref="HalfBatchWorker"/>), otherwise right after the first. Smaller batches run in one piece.
+/// Every random choice comes from <see cref="TrainingRandom"/>'s streams of one seed, and the arithmetic does not depend
+/// on the number of threads, so the same seed gives bit-identical weights on any machine; a fit continued from a model
+/// (the <c>start</c> of <see cref="Train"/>) resumes the streams, the optimizer's moments, the schedule and the
+/// plateau test where the model left them, so that it reproduces one longer fit when that fit would not have stopped
+/// early and early stopping is off.
 /// </remarks>
 internal static class MlpLearner
 {
-    /// <summary>Below this many rows a batch is not split: the halves' hand-over would cost more than it saves.</summary>
-    internal const int SplitMinimumRows = 128;
-
     public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTaskHead head, int outputUnits,
-        MlpOptions options, int seed)
+        MlpOptions options, int seed, MemoryBudget budget, MlpModelParameters? start = null)
     {
-        int d = data.FeatureCount;
-        var sizes = new[] { d }.Concat(options.HiddenLayerSizes ?? [MlpOptions.Defaults.HiddenLayerSize]).Append(outputUnits).ToArray();
-        var network = new MlpNetwork(sizes, options.Activation, (float)options.LeakyReluSlope);
-        var random = new Random(seed);
-        network.Initialize(random);
+        var state = start?.State;
+        var network = start is null ? NewNetwork(data.FeatureCount, outputUnits, options) : start.Network.Clone();
+        var label = head.Task != MlpTask.Regression ? LabelStandardization.None
+            : state is not null ? new LabelStandardization(state.LabelShift, state.LabelScale)
+            : options.StandardizeLabel ? LabelStandardization.Fit(data.Labels.AsSpan(0, data.Count), data.Weights.AsSpan(0, data.Count))
+            : LabelStandardization.None;
+        if (!label.IsNone) data = data with { Labels = label.Apply(data.Labels) };
 
-        var (train, validation) = Split(data, options, random);
+        if (options.EarlyStopping)
+            budget.Require((double)data.Count * data.FeatureCount * sizeof(float),
+                $"Early stopping's copy of the {data.Count:N0} × {data.FeatureCount:N0} rows into training and validation parts",
+                "Turn EarlyStopping off (StopOnTrainingLossPlateau watches the training loss without a copy)");
+        var (train, validation) = options.EarlyStopping
+            ? ValidationSplit.Split(data, options.ValidationFraction, head.StratificationClasses(outputUnits), seed)
+            : (data, (DenseDataset?)null);
         int n = train.Count;
-        int batch = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
-        var loss = head.Loss;
-        var optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
-        var workspace = new MlpWorkspace(network, batch);
-        var gradient = new float[network.Parameters.Length];
-        var batchX = new float[batch * d];
-        var batchY = new float[batch];
-        var batchW = new float[batch];
-        HalfBatch? first = null, second = null;
-        HalfBatchWorker? worker = null;
-        Action? runFirst = null;
-        if (batch >= SplitMinimumRows)
-        {
-            first = new HalfBatch(network, loss, outputUnits, (batch + 1) / 2, batchX, batchY, batchW);
-            second = new HalfBatch(network, loss, outputUnits, (batch + 1) / 2, batchX, batchY, batchW);
-            runFirst = first.Run;
-            if (options.MaximumThreads >= 2) worker = new HalfBatchWorker(second.Run);
-        }
-        var order = Enumerable.Range(0, n).ToArray();
-        float lambda = (float)options.L2Regularization;
         double trainWeight = Sum(train.Weights, n);
         if (!(trainWeight > 0))
             throw new InvalidOperationException(
                 $"The example weights of the {n} training rows sum to {trainWeight} after holding out the validation rows; " +
                 "at least one training row needs a positive weight (use a smaller ValidationFraction or more data).");
 
+        if (start is null)
+        {
+            network.Initialize(TrainingRandom.For(seed, TrainingRandom.InitializationStream));
+            var output = network.Layers[^1];
+            head.InitialOutputBiases(train.Labels.AsSpan(0, n), train.Weights.AsSpan(0, n), outputUnits)
+                .CopyTo(output.Biases(network.Parameters.AsSpan()));
+        }
+        else label.UnfoldFrom(network, state?.StandardizedOutputBiases);
+
+        var loss = head.Loss;
+        float lambda = (float)options.L2Regularization;
+        if (options.Optimizer == MlpOptimizer.Lbfgs)
+            budget.Require(LbfgsMinimizer.BytesFor(network.Parameters.Length),
+                $"L-BFGS's curvature memory for {network.Parameters.Length:N0} parameters", "Use Optimizer = Adam");
+        using IEpochRunner runner = options.Optimizer == MlpOptimizer.Lbfgs
+            ? new LbfgsEpochs(env, network, loss, train, outputUnits, lambda, trainWeight, options.Tolerance)
+            : new MiniBatchEpochs(env, network, loss, train, outputUnits, lambda, trainWeight, options, seed);
+        if (state is not null) runner.Restore(state, channel);
+
+        int firstEpoch = (state?.EpochsTrained ?? 0) + 1;
+        int lastEpoch = firstEpoch - 1 + options.NumberOfEpochs;
+        long rowsSeen = state?.RowsSeen ?? 0;
+        var schedule = new LearningRateSchedule(options.LearningRateSchedule, options.LearningRate, options.PowerT,
+            state is { LearningRate: > 0 } ? state.LearningRate : options.LearningRate);
+        bool minibatch = options.Optimizer != MlpOptimizer.Lbfgs;
+        // The loss a stopping test watches: the validation loss with early stopping, else (mini-batch only) the training loss.
+        bool watchTraining = validation is null && minibatch && (options.StopOnTrainingLossPlateau || schedule.IsAdaptive);
+        var plateau = watchTraining && state is not null
+            ? new PlateauTest(options.Tolerance, options.Patience, state.EpochsWithoutImprovement, state.BestLoss)
+            : new PlateauTest(options.Tolerance, options.Patience);
+
         channel.Info(MessageSensitivity.None,
-            $"MLP {string.Join("-", sizes)} ({options.Activation}, {head.Task}): {network.Parameters.Length} parameters, {n} training rows" +
-            (validation is null ? "" : $", {validation.Count} validation rows") + $", batch {batch}, {options.Optimizer}, learning rate {options.LearningRate}.");
+            $"MLP {string.Join("-", network.LayerSizes)} ({options.Activation}, {head.Task}): {network.Parameters.Length} parameters, {n} training rows" +
+            (validation is null ? "" : $", {validation.Count} validation rows") +
+            (minibatch ? $", batch {runner.BatchSize}, {options.Optimizer}, learning rate {options.LearningRate} ({options.LearningRateSchedule})" : ", full-batch L-BFGS") +
+            (label.IsNone ? "" : $", label standardised (shift {label.Shift:G6}, scale {label.Scale:G6})") +
+            (start is null ? "." : $", continuing after epoch {firstEpoch - 1}."));
 
         var trainingLoss = new List<double>();
         var validationLoss = validation is null ? null : new List<double>();
+        var workspace = validation is null ? null : new MlpWorkspace(network, Math.Min(validation.Count, 1024));
         float[]? best = null;
-        double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0, sinceBest = 0;
+        int bestEpoch = 0, epoch = firstEpoch - 1;
         var clock = Stopwatch.StartNew();
-        try
+        for (epoch = firstEpoch; epoch <= lastEpoch; epoch++)
         {
-            for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
-            {
-                if (options.Shuffle) Shuffle(order, random);
-                double epochLoss = 0;
-                for (int start = 0; start < n; start += batch)
-                {
-                    MlNetInternals.ThrowIfCanceled(env);
-                    int rows = Math.Min(batch, n - start);
-                    Gather(train, order, start, rows, batchX, batchY, batchW);
-                    double weightSum = Sum(batchW, rows);
-                    float scale = weightSum > 0 ? (float)(1 / weightSum) : 0f;
-                    double batchLoss;
-                    if (first is not null && rows >= SplitMinimumRows)
-                    {
-                        first.Set(0, rows / 2, scale);
-                        second!.Set(rows / 2, rows - rows / 2, scale);
-                        if (worker is not null) worker.Run(runFirst!);
-                        else
-                        {
-                            first.Run();
-                            second.Run();
-                        }
-                        batchLoss = first.Loss + second.Loss;
-                        System.Numerics.Tensors.TensorPrimitives.Add(first.Gradient, second.Gradient, gradient);
-                    }
-                    else
-                    {
-                        var logits = network.Forward(batchX, rows, workspace);
-                        batchLoss = loss.Evaluate(workspace.Activations[^1].AsSpan(0, logits.Length), outputUnits, batchY, batchW, rows,
-                            scale, writeGradient: true);
-                        network.Backward(batchX, rows, workspace, gradient);
-                    }
-                    if (!double.IsFinite(batchLoss))
-                        throw Diverged(epoch, batchLoss, options);
-                    epochLoss += batchLoss;
-                    network.AddL2Gradient(gradient, lambda);
-                    optimizer.Step(network.Parameters, gradient);
-                }
-                double penalty = 0.5 * lambda * network.SquaredWeightNorm();
-                double meanLoss = epochLoss / trainWeight + penalty;
-                if (!double.IsFinite(meanLoss)) throw Diverged(epoch, meanLoss, options);
-                trainingLoss.Add(meanLoss);
+            double rate = minibatch ? schedule.RateForEpoch(rowsSeen) : double.NaN;
+            var (meanLoss, lbfgsOutcome) = runner.Run(epoch, rate);
+            if (!double.IsFinite(meanLoss)) throw Diverged(epoch, meanLoss, options);
+            if (minibatch) rowsSeen += n;
+            trainingLoss.Add(meanLoss);
 
-                double? valLoss = null;
-                if (validation is not null)
+            double? valLoss = null;
+            bool fired = false;
+            if (validation is not null)
+            {
+                valLoss = MeanLoss(network, loss, validation, workspace!, outputUnits);
+                validationLoss!.Add(valLoss.Value);
+                if (plateau.Record(valLoss.Value))
                 {
-                    valLoss = MeanLoss(network, loss, validation, workspace, outputUnits);
-                    validationLoss!.Add(valLoss.Value);
-                    if (valLoss.Value < bestLoss - options.Tolerance)
-                    {
-                        bestLoss = valLoss.Value;
-                        bestEpoch = epoch;
-                        sinceBest = 0;
-                        best = (float[])network.Parameters.Clone();
-                    }
-                    else sinceBest++;
+                    bestEpoch = epoch;
+                    best = (float[])network.Parameters.Clone();
                 }
-                channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{options.NumberOfEpochs}: training loss {meanLoss:G6}" +
-                    (valLoss is null ? "" : $", validation loss {valLoss.Value:G6}") + $" ({clock.ElapsedMilliseconds} ms).");
-                options.Progress?.Report(new MlpEpochProgress(epoch, options.NumberOfEpochs, meanLoss, valLoss, clock.Elapsed));
-                if (validation is not null && sinceBest >= options.Patience)
-                {
-                    channel.Info(MessageSensitivity.None,
-                        $"Early stopping after epoch {epoch}: validation loss has not improved by {options.Tolerance} for {options.Patience} epochs; " +
-                        $"keeping the weights of epoch {bestEpoch}.");
-                    break;
-                }
+                fired = plateau.Fired;
             }
+            else if (watchTraining)
+            {
+                plateau.Record(meanLoss);
+                fired = plateau.Fired;
+            }
+            channel.Info(MessageSensitivity.None, $"Epoch {epoch}/{lastEpoch}: training loss {meanLoss:G6}" +
+                (valLoss is null ? "" : $", validation loss {valLoss.Value:G6}") +
+                (minibatch ? $", learning rate {rate:G4}" : "") + $" ({clock.ElapsedMilliseconds} ms).");
+            options.Progress?.Report(new MlpEpochProgress(epoch, lastEpoch, meanLoss, valLoss, clock.Elapsed, rate));
+
+            if (lbfgsOutcome is LbfgsOutcome.Converged or LbfgsOutcome.NoProgress)
+            {
+                channel.Info(MessageSensitivity.None, lbfgsOutcome == LbfgsOutcome.Converged
+                    ? $"L-BFGS converged after iteration {epoch}: no gradient component exceeds Tolerance {options.Tolerance}."
+                    : $"L-BFGS stopped after iteration {epoch}: the line search found no lower loss (converged to Single precision).");
+                break;
+            }
+            if (!fired) continue;
+            if (minibatch && schedule.IsAdaptive && schedule.TryReduce())
+            {
+                channel.Info(MessageSensitivity.None,
+                    $"The {(validation is null ? "training" : "validation")} loss has not improved by {options.Tolerance} for more than " +
+                    $"{options.Patience} epochs: learning rate divided by 5, to {schedule.Current:G4}.");
+                plateau.Reset();
+                continue;
+            }
+            channel.Info(MessageSensitivity.None,
+                $"Stopping after epoch {epoch}: the {(validation is null ? "training" : "validation")} loss has not improved by " +
+                $"{options.Tolerance} for more than {options.Patience} epochs" +
+                (schedule.IsAdaptive ? $" at the adaptive schedule's floor ({LearningRateSchedule.AdaptiveFloor})" : "") +
+                (validation is null ? "." : $"; keeping the weights of epoch {bestEpoch}."));
+            plateau.Reset();
+            break;
         }
-        finally
-        {
-            worker?.Dispose();
-        }
+        int lastRun = Math.Min(epoch, lastEpoch);
         if (best is not null) best.CopyTo(network.Parameters, 0);
-        else bestEpoch = trainingLoss.Count;
-        return new MlpTrainingResult(network, trainingLoss.ToArray(), validationLoss?.ToArray(), bestEpoch);
+        else bestEpoch = lastRun;
+        var standardizedBiases = label.FoldInto(network);
+        var (steps, first, second) = runner.OptimizerState();
+        double nextRate = minibatch ? schedule.RateForEpoch(rowsSeen) : double.NaN;
+        var newState = new MlpTrainingState(seed, lastRun, rowsSeen, options.Optimizer, steps, first, second, nextRate,
+            watchTraining ? plateau.Count : 0, watchTraining ? plateau.Best : double.PositiveInfinity, label.Shift, label.Scale,
+            standardizedBiases);
+        return new MlpTrainingResult(network, trainingLoss.ToArray(), validationLoss?.ToArray(), bestEpoch, newState);
     }
 
-    /// <summary>One half of a batch: its rows' forward pass, loss and gradient, in buffers of its own.</summary>
-    private sealed class HalfBatch(MlpNetwork network, OutputLoss loss, int units, int capacity, float[] x, float[] y, float[] w)
+    private static MlpNetwork NewNetwork(int featureCount, int outputUnits, MlpOptions options)
     {
-        private int _offset, _count;
-        private float _scale;
-
-        public MlpWorkspace Workspace { get; } = new(network, capacity);
-        public float[] Gradient { get; } = new float[network.Parameters.Length];
-        public double Loss { get; private set; }
-
-        public void Set(int offset, int count, float scale) => (_offset, _count, _scale) = (offset, count, scale);
-
-        public void Run()
-        {
-            int d = network.InputCount;
-            var rows = x.AsSpan(_offset * d, _count * d);
-            network.Forward(rows, _count, Workspace);
-            Loss = loss.Evaluate(Workspace.Activations[^1].AsSpan(0, _count * units), units, y.AsSpan(_offset, _count),
-                w.AsSpan(_offset, _count), _count, _scale, writeGradient: true);
-            network.Backward(rows, _count, Workspace, Gradient);
-        }
+        int[] sizes = [featureCount, .. options.HiddenLayerSizes ?? [MlpOptions.Defaults.HiddenLayerSize], outputUnits];
+        return new MlpNetwork(sizes, options.Activation, (float)options.LeakyReluSlope);
     }
 
     /// <summary>Weighted mean loss (no L2 term) of the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
@@ -194,58 +188,30 @@ internal static class MlpLearner
     }
 
     private static InvalidOperationException Diverged(int epoch, double value, MlpOptions options)
-        => new($"MLP training diverged in epoch {epoch}: the loss became {value}. Use a smaller LearningRate " +
-               $"(now {options.LearningRate}), e.g. {options.LearningRate / 10}, or standardise the features (NormalizeMeanVariance).");
+        => new($"MLP training diverged in epoch {epoch}: the loss became {value}. " + (options.Optimizer == MlpOptimizer.Lbfgs
+            ? "Standardise the features (NormalizeMeanVariance) or raise L2Regularization."
+            : $"Use a smaller LearningRate (now {options.LearningRate}), e.g. {options.LearningRate / 10}, or standardise the features (NormalizeMeanVariance)."));
 
-    /// <summary>Splits off the validation rows (a seeded random ValidationFraction) when early stopping is on.</summary>
-    private static (DenseDataset Train, DenseDataset? Validation) Split(DenseDataset data, MlpOptions options, Random random)
-    {
-        if (!options.EarlyStopping) return (data, null);
-        int validationCount = (int)Math.Round(data.Count * options.ValidationFraction);
-        if (validationCount < 1 || validationCount >= data.Count)
-            throw new InvalidOperationException(
-                $"EarlyStopping needs at least one training and one validation row: ValidationFraction {options.ValidationFraction} " +
-                $"of {data.Count} rows leaves {validationCount} for validation.");
-        var order = Enumerable.Range(0, data.Count).ToArray();
-        Shuffle(order, random);
-        return (Subset(data, order.AsSpan(validationCount)), Subset(data, order.AsSpan(0, validationCount)));
-    }
-
-    private static DenseDataset Subset(DenseDataset data, ReadOnlySpan<int> rows)
-    {
-        int d = data.FeatureCount;
-        var x = new float[rows.Length * d];
-        var y = new float[rows.Length];
-        var w = new float[rows.Length];
-        Gather(data, rows.ToArray(), 0, rows.Length, x, y, w);
-        return new DenseDataset(x, y, w, rows.Length, d, data.Summary);
-    }
-
-    private static void Gather(DenseDataset data, int[] order, int start, int rows, float[] x, float[] y, float[] w)
-    {
-        int d = data.FeatureCount;
-        for (int i = 0; i < rows; i++)
-        {
-            int r = order[start + i];
-            Array.Copy(data.Features, r * d, x, i * d, d);
-            y[i] = data.Labels[r];
-            w[i] = data.Weights[r];
-        }
-    }
-
-    private static void Shuffle(int[] order, Random random)
-    {
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-    }
-
-    private static double Sum(float[] values, int count)
+    internal static double Sum(float[] values, int count)
     {
         double sum = 0;
         for (int i = 0; i < count; i++) sum += values[i];
         return sum;
     }
+}
+
+/// <summary>One kind of training epoch over the network's parameters.</summary>
+internal interface IEpochRunner : IDisposable
+{
+    /// <summary>Rows per gradient step (the training rows for full-batch methods).</summary>
+    int BatchSize { get; }
+
+    /// <summary>Runs epoch <paramref name="epoch"/> at learning rate <paramref name="rate"/>; returns the epoch's mean training
+    /// loss with the L2 term, and for L-BFGS what its iteration achieved.</summary>
+    (double MeanLoss, LbfgsOutcome? Outcome) Run(int epoch, double rate);
+
+    /// <summary>Takes over a continued model's optimizer state, when it is this optimizer's.</summary>
+    void Restore(MlpTrainingState state, IChannel channel);
+
+    (long Steps, float[]? FirstMoments, float[]? SecondMoments) OptimizerState();
 }

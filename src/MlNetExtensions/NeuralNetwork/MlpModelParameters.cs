@@ -1,5 +1,6 @@
 using MlNetExtensions.NeuralNetwork;
 using MlNetExtensions.NeuralNetwork.Onnx;
+using MlNetExtensions.NeuralNetwork.Training;
 
 namespace MlNetExtensions;
 
@@ -10,7 +11,19 @@ namespace MlNetExtensions;
 /// <remarks>
 /// Layer l (0 = the first hidden layer, <see cref="LayerCount"/> − 1 = the output layer) maps
 /// <c>LayerSizes[l]</c> inputs to <c>LayerSizes[l + 1]</c> units: z = a·W + b, with W stored input-major
-/// (<c>W[i·outputs + j]</c> is the weight from input i to unit j).
+/// (<c>W[i·outputs + j]</c> is the weight from input i to unit j). The weights predict in the label's own units: a
+/// regression label standardised for training (<see cref="LabelShift"/>, <see cref="LabelScale"/>) is folded into the
+/// output layer.
+/// <para>
+/// Continued training (<see cref="MlpTrainer.Fit(Microsoft.ML.IDataView, MlpModelParameters)"/>) resumes from the state
+/// the properties under "continued training" hold: the seed and epoch counter (each epoch's shuffle is drawn from the
+/// seed and the epoch number alone), the optimizer's step count and moments, the learning-rate schedule's rate and rows
+/// seen, the training-loss plateau test's counter and best loss, and the label standardisation with the output biases
+/// in standardised units. A model restored by <c>LoadWithExtensions</c> does not carry that state yet (the file format
+/// has no place for it): there they read as for a fresh start (no moments, <see cref="LabelShift"/> 0,
+/// <see cref="LabelScale"/> 1, <see cref="EpochsTrained"/> = the loss curve's length), and a continued fit from it starts
+/// fresh moments in the label's own units.
+/// </para>
 /// </remarks>
 public sealed class MlpModelParameters
 {
@@ -20,7 +33,7 @@ public sealed class MlpModelParameters
     private readonly MlpOptions? _options;
 
     internal MlpModelParameters(MlpTask task, MlpNetwork network, double[] trainingLoss, double[]? validationLoss, int bestEpoch,
-        string[]? classNames, MlpOptions? options = null)
+        string[]? classNames, MlpOptions? options = null, MlpTrainingState? state = null)
     {
         Task = task;
         Network = network;
@@ -33,9 +46,13 @@ public sealed class MlpModelParameters
             _options = (MlpOptions)options.Copy();
             _options.Progress = null; // a callback of the training run, not part of what was learned
         }
+        State = state ?? MlpTrainingState.NotKept(trainingLoss.Length, options);
     }
 
     internal MlpNetwork Network { get; }
+
+    /// <summary>Everything continued training needs besides the weights (the public properties below expose it).</summary>
+    internal MlpTrainingState State { get; }
 
     /// <summary>What the network predicts; fixes the output layer (linear, one sigmoid unit, K softmax units).</summary>
     public MlpTask Task { get; }
@@ -55,14 +72,79 @@ public sealed class MlpModelParameters
     /// <summary>The class names of a multiclass model (the label's key values), or null.</summary>
     public IReadOnlyList<string>? ClassNames { get; }
 
-    /// <summary>Training loss after each epoch: mean weighted loss over the epoch's batches plus (λ/2)‖W‖².</summary>
+    /// <summary>
+    /// Training loss of each epoch of the fit that made this model (a continued fit lists only its own epochs): the mean
+    /// over the epoch's batches, weighted by their example weights, of each batch's mean loss plus (λ/2)‖W‖² at the
+    /// weights that batch saw, as scikit-learn's <c>loss_curve_</c> (L-BFGS: the full-batch objective after each iteration);
+    /// for regression with a standardised label, in standardised units (multiply by <see cref="LabelScale"/>² for the
+    /// label's).
+    /// </summary>
     public IReadOnlyList<double> TrainingLoss => _trainingLoss;
 
-    /// <summary>Mean weighted loss on the held-out rows after each epoch, or null when early stopping was off.</summary>
+    /// <summary>Mean weighted loss on the held-out rows after each epoch of that fit, or null when early stopping was off.</summary>
     public IReadOnlyList<double>? ValidationLoss => _validationLoss;
 
-    /// <summary>The epoch (from 1) whose weights the model holds: the best validation epoch with early stopping, else the last.</summary>
+    /// <summary>
+    /// The epoch whose weights the model holds: the best validation epoch with early stopping, else the last; counted
+    /// like <see cref="EpochsTrained"/> (from 1 over all fits).
+    /// </summary>
     public int BestEpoch { get; }
+
+    /// <summary>
+    /// Regression: the μ the label was shifted by for training (its weighted mean), already folded into the output bias;
+    /// 0 when the label was not standardised and for classifiers.
+    /// </summary>
+    public double LabelShift => State.LabelShift;
+
+    /// <summary>
+    /// Regression: the s the label was divided by for training (its weighted standard deviation rounded to a power of
+    /// two), already folded into the output layer; 1 when the label was not standardised and for classifiers.
+    /// </summary>
+    public double LabelScale => State.LabelScale;
+
+    /// <summary>Continued training: the seed of the training's random streams (a continued fit uses it unless its options set another).</summary>
+    public int Seed => State.Seed;
+
+    /// <summary>Continued training: epochs run over all fits (L-BFGS: iterations); a continued fit's first epoch is the next one.</summary>
+    public int EpochsTrained => State.EpochsTrained;
+
+    /// <summary>Continued training: training rows processed over all fits (the t of <see cref="MlpLearningRateSchedule.InverseScaling"/>).</summary>
+    public long RowsSeen => State.RowsSeen;
+
+    /// <summary>Continued training: the optimizer whose state <see cref="OptimizerSteps"/> and the moments hold.</summary>
+    public MlpOptimizer Optimizer => State.Optimizer;
+
+    /// <summary>Continued training: parameter updates made (Adam's t; L-BFGS: iterations).</summary>
+    public long OptimizerSteps => State.OptimizerSteps;
+
+    /// <summary>
+    /// Continued training: Adam's first moments m or momentum's velocity, one per parameter (all weights then biases,
+    /// layer by layer, as <see cref="GetWeights"/> and <see cref="GetBiases"/> order them; the output layer's in
+    /// standardised units for a standardised label); null for SGD and L-BFGS.
+    /// </summary>
+    public IReadOnlyList<float>? OptimizerFirstMoments => State.FirstMoments;
+
+    /// <summary>Continued training: Adam's second moments v, laid out as <see cref="OptimizerFirstMoments"/>; null otherwise.</summary>
+    public IReadOnlyList<float>? OptimizerSecondMoments => State.SecondMoments;
+
+    /// <summary>
+    /// Continued training: the learning rate the next epoch would use, as scikit-learn's <c>_optimizer.learning_rate</c>
+    /// after a fit (the adaptive schedule resumes from it; inverse scaling recomputes it from <see cref="RowsSeen"/>; the
+    /// constant schedule takes the continued fit's <see cref="MlpOptions.LearningRate"/>); NaN for L-BFGS.
+    /// </summary>
+    public double LearningRate => State.LearningRate;
+
+    /// <summary>Continued training: the training-loss plateau test's count of epochs without improvement (0 after it fired).</summary>
+    public int EpochsWithoutImprovement => State.EpochsWithoutImprovement;
+
+    /// <summary>Continued training: the best training loss the plateau test has seen (+∞ when it did not run).</summary>
+    public double BestTrainingLoss => State.BestLoss;
+
+    /// <summary>
+    /// Continued training: the output biases in standardised units (folding <see cref="LabelShift"/> into a Single bias
+    /// rounds, so a continued fit starts from these); null when the label was not standardised.
+    /// </summary>
+    public IReadOnlyList<float>? StandardizedOutputBiases => State.StandardizedOutputBiases;
 
     /// <summary>
     /// A copy of the options the network was trained with (without the <see cref="MlpOptions.Progress"/> callback); saved in

@@ -39,8 +39,9 @@ internal sealed class MlpNetwork
     public int LastHiddenSize => LayerSizes[^2];
 
     /// <summary>
-    /// Weights uniform in ±√(6/(fan_in + fan_out)) (Glorot) for the output layer and for saturating activations,
-    /// ±√(6/fan_in) (He) for ReLU-like hidden layers; biases zero.
+    /// Every layer's weights uniform in ±√(f/(fan_in + fan_out)) (Glorot; f = 6, or 2 for the logistic activation, as
+    /// scikit-learn), drawn layer by layer from <paramref name="random"/>; biases zero (the trainer then sets the output
+    /// layer's from the labels).
     /// </summary>
     public void Initialize(Random random)
     {
@@ -48,12 +49,14 @@ internal sealed class MlpNetwork
         for (int l = 0; l < Layers.Length; l++)
         {
             var layer = Layers[l];
-            bool he = l < Layers.Length - 1 && Activation.UsesHeInitialization;
-            double bound = he ? Math.Sqrt(6.0 / layer.Inputs) : Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
+            double bound = Math.Sqrt(Activation.InitializationFactor / (layer.Inputs + layer.Outputs));
             var w = layer.Weights(Parameters.AsSpan());
             for (int i = 0; i < w.Length; i++) w[i] = (float)((2 * random.NextDouble() - 1) * bound);
         }
     }
+
+    /// <summary>The same structure with a copy of the parameters.</summary>
+    public MlpNetwork Clone() => new(LayerSizes, ActivationKind, LeakyReluSlope, (float[])Parameters.Clone());
 
     /// <summary>Sum of the squared weights (biases excluded), for the L2 term.</summary>
     public double SquaredWeightNorm()

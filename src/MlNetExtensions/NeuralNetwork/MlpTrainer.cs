@@ -15,11 +15,18 @@ namespace MlNetExtensions;
 /// <c>mlContext.BinaryClassification.Trainers.Mlp(...)</c>, <c>mlContext.MulticlassClassification.Trainers.Mlp(...)</c>.
 /// </summary>
 /// <remarks>
-/// Minimises the weighted mean loss plus (λ/2)‖W‖² over the weights (not the biases), with Glorot initialisation
-/// (He for ReLU-like activations), from one seed: the same seed gives bit-identical weights. The data are read once into
-/// memory. Training logs each epoch to <c>MLContext.Log</c>, honours <c>MLContext.CancelExecution()</c> between batches,
-/// and throws <see cref="InvalidOperationException"/> suggesting a smaller learning rate if the loss stops being finite.
-/// Features should be standardised (e.g. <c>NormalizeMeanVariance</c>) as for any gradient-trained network.
+/// Minimises the weighted mean loss plus (λ/2)‖W‖² over the weights (not the biases) from one seed: the same seed gives
+/// bit-identical weights. Weights start Glorot-uniform as scikit-learn's, hidden biases at zero, and the output biases
+/// at the best constant prediction (the label mean, the log-odds of the base rate, the log class frequencies); a
+/// regression label is standardised for training by default (<see cref="MlpOptions.StandardizeLabel"/>). The data are
+/// read once into memory. Training logs each epoch to <c>MLContext.Log</c>, honours <c>MLContext.CancelExecution()</c>
+/// between batches, and throws <see cref="InvalidOperationException"/> suggesting a smaller learning rate if the loss
+/// stops being finite. Features should be standardised (e.g. <c>NormalizeMeanVariance(fixZero: false)</c>) as for any
+/// gradient-trained network.
+/// <para>
+/// <see cref="Fit(IDataView, MlpModelParameters)"/> continues training a fitted model for <see cref="MlpOptions.NumberOfEpochs"/>
+/// more epochs, on the same or new data.
+/// </para>
 /// </remarks>
 public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelParameters>
 {
@@ -46,16 +53,73 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
     /// <summary>What the trainer predicts.</summary>
     public MlpTask Task { get; }
 
-    private protected override MlpPredictionTransformer Train(TrainingContext context)
+    /// <summary>
+    /// Continues training <paramref name="model"/> on <paramref name="input"/> (the same data or new rows with the same
+    /// features) for <see cref="MlpOptions.NumberOfEpochs"/> more epochs, from its weights and the training state it keeps:
+    /// its seed (unless the options set one), epoch counter, optimizer moments, learning-rate schedule, plateau counter
+    /// and label standardisation. On the same data with the same options, fitting a epochs and then continuing for b gives
+    /// bit-identical weights to fitting a + b epochs at once, provided the first fit ran all its epochs (no stopping test
+    /// fired) and early stopping is off (it returns the best epoch's weights, not the last). L-BFGS continues from the
+    /// weights but starts a fresh curvature memory. The architecture is the model's.
+    /// </summary>
+    /// <param name="input">The training data, with the columns the trainer was created for.</param>
+    /// <param name="model">A model this library's MLP trainer made for the same task (<c>transformer.Model</c>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException">The model is for another task, or the options set <see cref="MlpOptions.HiddenLayerSizes"/>
+    /// or <see cref="MlpOptions.Activation"/> other than the model's (the message names both).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature vector's width
+    /// or the number of classes differs from the model's.</exception>
+    /// <exception cref="InvalidOperationException">No usable row, a bad example weight or label value, or training diverged.</exception>
+    /// <exception cref="OperationCanceledException">The context's execution was cancelled.</exception>
+    public MlpPredictionTransformer Fit(IDataView input, MlpModelParameters model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckArchitecture(model);
+        return FitWith(input, context => Train(context, model));
+    }
+
+    private protected override MlpPredictionTransformer Train(TrainingContext context) => Train(context, null);
+
+    private MlpPredictionTransformer Train(TrainingContext context, MlpModelParameters? start)
     {
         var host = context.Environment.Register(nameof(MlpTrainer));
-        int seed = _options.Seed ?? host.Rand.Next();
-        var data = context.ReadAllDense();
+        int seed = _options.Seed ?? start?.Seed ?? host.Rand.Next();
         var reader = context.Reader;
         var head = MlpTaskHead.For(Task);
-        var result = MlpLearner.Train(context.Environment, context.Channel, data, head, head.OutputUnits(reader.ClassCount), _options, seed);
+        int outputUnits = head.OutputUnits(reader.ClassCount);
+        if (start is not null) CheckShape(start, reader.FeatureCount, outputUnits);
+        var data = context.ReadAllDense();
+        var result = MlpLearner.Train(context.Environment, context.Channel, data, head, outputUnits, _options, seed, context.Budget, start);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
-            reader.GetClassNames(), _options);
+            reader.GetClassNames() ?? start?.ClassNames?.ToArray(), _options, result.State);
         return MlpPredictionTransformer.Create(context.Environment, model, context.Data, _options.FeatureColumnName, _options.LabelColumnName);
+    }
+
+    private void CheckArchitecture(MlpModelParameters model)
+    {
+        if (model.Task != Task)
+            throw new ArgumentException($"The model to continue is a {model.Task} MLP; this trainer trains {Task}.", nameof(model));
+        var hidden = model.LayerSizes.Skip(1).Take(model.LayerCount - 1).ToArray();
+        if (_options.HiddenLayerSizes is { } sizes && !sizes.SequenceEqual(hidden))
+            throw new ArgumentException(
+                $"HiddenLayerSizes is [{string.Join(", ", sizes)}] but the model to continue has hidden layers [{string.Join(", ", hidden)}]; " +
+                "leave HiddenLayerSizes null (the model's architecture is kept) or set it to the model's.", nameof(model));
+        if (_options.Activation != model.Activation || (model.Activation == MlpActivation.LeakyRelu && (float)_options.LeakyReluSlope != model.LeakyReluSlope))
+            throw new ArgumentException(
+                $"Activation is {_options.Activation} but the model to continue uses {model.Activation}" +
+                (model.Activation == MlpActivation.LeakyRelu ? $" with slope {model.LeakyReluSlope}" : "") + "; create the trainer with the model's activation.",
+                nameof(model));
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208:Instantiate argument exceptions correctly",
+        Justification = "ML.NET's trainers name the schema 'inputSchema' in their schema exceptions; ours do the same.")]
+    private void CheckShape(MlpModelParameters model, int featureCount, int outputUnits)
+    {
+        if (model.LayerSizes[0] != featureCount)
+            throw new ArgumentOutOfRangeException("inputSchema",
+                $"Feature column '{_options.FeatureColumnName}' has {featureCount} slots but the model to continue reads {model.LayerSizes[0]}.");
+        if (model.LayerSizes[^1] != outputUnits)
+            throw new ArgumentOutOfRangeException("inputSchema",
+                $"Label column '{_options.LabelColumnName}' has {outputUnits} classes but the model to continue predicts {model.LayerSizes[^1]}.");
     }
 }

@@ -38,6 +38,9 @@ public abstract class GeneralizedLinearModelStatistics : CoefficientStatistics
     /// <summary>Akaike information criterion: −2·log-likelihood + 2p.</summary>
     public double Aic { get; }
 
+    /// <summary>Weights (bias excluded) that are exactly 0, as an L1 penalty leaves them.</summary>
+    public int ZeroWeightCount => Coefficients.Skip(1).Count(c => c == 0);
+
     /// <summary>Wald statistics z = coefficient / standard error, bias first; null when unavailable.</summary>
     public IReadOnlyList<double>? ZValues => TestStatistics;
 
@@ -46,7 +49,7 @@ public abstract class GeneralizedLinearModelStatistics : CoefficientStatistics
     private protected override IEnumerable<string> SummaryLines()
     {
         yield return string.Format(CultureInfo.InvariantCulture, "n = {0}, p = {1}, deviance = {2:G6}, null deviance = {3:G6}, AIC = {4:G6}",
-            Count, ParameterCount, Deviance, NullDeviance, Aic);
+            Count, ParameterCount, Deviance, NullDeviance, Aic) + (ZeroWeightCount > 0 ? $", {ZeroWeightCount} weights exactly 0" : "");
     }
 
     /// <summary>Coefficients bias first from parameters [θ, b] (bias last).</summary>

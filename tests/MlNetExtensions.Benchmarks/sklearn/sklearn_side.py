@@ -11,6 +11,31 @@ import sys
 import time
 
 
+def make_mlp(cls, p, folder, np):
+    """An MLPClassifier/MLPRegressor for a job. By default the stall test is off (tol 0, n_iter_no_change huge) so that
+    both sides run exactly `epochs` epochs; `stall_test: true` keeps scikit-learn's defaults (tol 1e-4, 10 epochs).
+    `init_from: PREFIX` starts from the weights in PREFIX.W{l}.npy / PREFIX.b{l}.npy (written by the other side);
+    `save_init: PREFIX` writes scikit-learn's own initial weights there before training."""
+    stall = p.get("stall_test", False)
+    init_from, save_init = p.get("init_from"), p.get("save_init")
+
+    class Mlp(cls):
+        def _initialize(self, y, layer_units, dtype):
+            super()._initialize(y, layer_units, dtype)
+            if save_init:
+                for l, (w, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+                    np.save(os.path.join(folder, f"{save_init}.W{l}.npy"), w.astype(np.float32))
+                    np.save(os.path.join(folder, f"{save_init}.b{l}.npy"), b.astype(np.float32))
+            if init_from:
+                self.coefs_ = [np.load(os.path.join(folder, f"{init_from}.W{l}.npy")).astype(dtype) for l in range(len(self.coefs_))]
+                self.intercepts_ = [np.load(os.path.join(folder, f"{init_from}.b{l}.npy")).astype(dtype) for l in range(len(self.intercepts_))]
+
+    return Mlp(hidden_layer_sizes=tuple(p["hidden"]), activation=p.get("activation", "relu"), solver=p.get("solver", "adam"),
+               learning_rate_init=p.get("learning_rate", 1e-3), batch_size=p.get("batch_size", 200),
+               learning_rate=p.get("schedule", "constant"), max_iter=p["epochs"], alpha=p.get("alpha", 1e-4),
+               random_state=p.get("seed", 0), n_iter_no_change=10 if stall else 10 ** 9, tol=1e-4 if stall else 0.0)
+
+
 def main():
     try:
         import numpy as np
@@ -53,11 +78,7 @@ def main():
             model = linear_model.LogisticRegression(C=p["C"], solver=p.get("solver", "lbfgs"), tol=p.get("tol", 1e-6),
                                                     max_iter=p.get("max_iter", 1000))
         elif kind == "MLPClassifier" or kind == "MLPRegressor":
-            cls = neural_network.MLPClassifier if kind == "MLPClassifier" else neural_network.MLPRegressor
-            model = cls(hidden_layer_sizes=tuple(p["hidden"]), activation=p.get("activation", "relu"), solver="adam",
-                        learning_rate_init=p.get("learning_rate", 1e-3), batch_size=p.get("batch_size", 200),
-                        max_iter=p["epochs"], alpha=p.get("alpha", 1e-4), random_state=0,
-                        n_iter_no_change=10 ** 9, tol=0.0)
+            model = make_mlp(neural_network.MLPClassifier if kind == "MLPClassifier" else neural_network.MLPRegressor, p, folder, np)
         else:
             raise ValueError(f"unknown model {kind}")
         if kind == "LogisticRegression" or kind == "MLPClassifier":
@@ -71,9 +92,15 @@ def main():
         result = {"name": job["name"], "seconds": seconds}
         if kind in ("LinearRegression", "Ridge", "MLPRegressor"):
             result["metric"] = float(metrics.r2_score(ty, model.predict(tx)))
+            result["train_metric"] = float(metrics.r2_score(y, model.predict(x)))
         else:
             result["metric"] = float(metrics.accuracy_score(ty, model.predict(tx)))
-            result["auc"] = float(metrics.roc_auc_score(ty, model.predict_proba(tx)[:, 1]))
+            result["train_metric"] = float(metrics.accuracy_score(y, model.predict(x)))
+            if len(np.unique(y)) == 2:
+                result["auc"] = float(metrics.roc_auc_score(ty, model.predict_proba(tx)[:, 1]))
+        if hasattr(model, "loss_curve_"):
+            result["loss_curve"] = [float(v) for v in model.loss_curve_]
+            result["epochs"] = int(model.n_iter_)
         if hasattr(model, "coef_"):
             result["coef"] = [float(c) for c in np.ravel(model.coef_)]
             result["intercept"] = float(np.ravel(model.intercept_)[0])

@@ -57,7 +57,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+public sealed class SharedCluster : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "Orleans cluster";
 }

@@ -145,7 +145,7 @@ public class BceLogisticRegressionTrainerTests(ITestOutputHelper output)
         var view = LogisticTestData.View(_ml, data);
         var (beta, covariance) = LogisticTestData.ReferenceNewton(data.X, data.Y, 0);
 
-        var model = _ml.BinaryClassification.Trainers.BceLogisticRegression().Fit(view).Model.SubModel;
+        var model = _ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: 0).Fit(view).Model.SubModel;
         var stats = model.GetStatistics();
         var mlnet = Assert.IsType<LinearModelParameterStatistics>(model.Statistics);
         Assert.Equal(3000, mlnet.TrainingExampleCount);
@@ -461,7 +461,10 @@ public class BceLogisticRegressionRoundingFloorTests
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) warnings.Add(e.Message); };
         var report = ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            Optimizer = optimizer, L2Regularization = 0.01, GradientTolerance = 1e-300, MaximumNumberOfIterations = 1000,
+            Optimizer = optimizer,
+            L2Regularization = 0.01,
+            GradientTolerance = 1e-300,
+            MaximumNumberOfIterations = 1000,
         }).Fit(LogisticTestData.View(ml, LogisticTestData.BreastCancerStandardised())).Model.SubModel.GetTrainingReport();
         Assert.False(report.Converged);
         Assert.True(report.Iterations < (optimizer == LogisticOptimizer.Newton ? 40 : 500), $"{report.Iterations} iterations");

@@ -102,4 +102,9 @@ internal static class LogisticTestData
 
     public static IDataView View(MLContext ml, (float[][] X, float[] Y) data, float[]? weights = null)
         => TestData.FromRows(ml, data.X, data.Y, weights);
+
+    /// <summary>The rows with a Boolean label, as ML.NET's own binary trainers need it.</summary>
+    public static IDataView BooleanView(MLContext ml, float[][] x, float[] y)
+        => ml.Transforms.Conversion.ConvertType("Label", outputKind: Microsoft.ML.Data.DataKind.Boolean).Fit(TestData.FromRows(ml, x, y))
+            .Transform(TestData.FromRows(ml, x, y));
 }

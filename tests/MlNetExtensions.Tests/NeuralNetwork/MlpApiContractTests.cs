@@ -28,6 +28,8 @@ public class MlpApiContractTests
             LeakyReluSlope = 0.01,
             Optimizer = MlpOptimizer.Momentum,
             LearningRate = 1e-3,
+            LearningRateSchedule = MlpLearningRateSchedule.Constant,
+            PowerT = 0.5,
             Momentum = 0.9,
             Nesterov = true,
             Beta1 = 0.9,
@@ -36,8 +38,10 @@ public class MlpApiContractTests
             BatchSize = null,
             NumberOfEpochs = 2,
             L2Regularization = 1e-4,
+            StandardizeLabel = true,
             Seed = 1,
             Shuffle = true,
+            StopOnTrainingLossPlateau = true,
             EarlyStopping = false,
             ValidationFraction = 0.1,
             Patience = 10,
@@ -48,7 +52,9 @@ public class MlpApiContractTests
         _ = ml.Regression.Trainers.Mlp(options: options);
         _ = ml.BinaryClassification.Trainers.Mlp(options: options);
         _ = ml.MulticlassClassification.Trainers.Mlp(options: options);
-        Assert.Equal([MlpOptimizer.Sgd, MlpOptimizer.Momentum, MlpOptimizer.Adam], Enum.GetValues<MlpOptimizer>());
+        Assert.Equal([MlpOptimizer.Sgd, MlpOptimizer.Momentum, MlpOptimizer.Adam, MlpOptimizer.Lbfgs], Enum.GetValues<MlpOptimizer>());
+        Assert.Equal([MlpLearningRateSchedule.Constant, MlpLearningRateSchedule.InverseScaling, MlpLearningRateSchedule.Adaptive],
+            Enum.GetValues<MlpLearningRateSchedule>());
         Assert.Equal([MlpActivation.Identity, MlpActivation.Sigmoid, MlpActivation.Tanh, MlpActivation.Relu, MlpActivation.LeakyRelu],
             Enum.GetValues<MlpActivation>());
 
@@ -61,6 +67,8 @@ public class MlpApiContractTests
         Assert.Equal([10, 4, 1], sizes);
         Assert.Equal(2, curve.Count);
         Assert.Equal(40, weights.Length);
+        MlpPredictionTransformer continued = regression.Fit(input: MlpData.Diabetes(ml), model: model);
+        Assert.Equal(4, continued.Model.EpochsTrained);
         Assert.Equal(MlpTask.Regression, regression.Task);
         Assert.Equal(MlpTask.BinaryClassification, binary.Task);
         Assert.Equal(MlpTask.MulticlassClassification, multiclass.Task);
@@ -84,5 +92,11 @@ public class MlpApiContractTests
         Assert.Equal(0.01, o.LeakyReluSlope);
         Assert.Equal(0.1, o.ValidationFraction);
         Assert.Equal(10, o.Patience);
+        Assert.Equal(1e-4, o.Tolerance);
+        Assert.True(o.StopOnTrainingLossPlateau);
+        Assert.False(o.EarlyStopping);
+        Assert.Equal(MlpLearningRateSchedule.Constant, o.LearningRateSchedule);
+        Assert.Equal(0.5, o.PowerT);
+        Assert.True(o.StandardizeLabel);
     }
 }

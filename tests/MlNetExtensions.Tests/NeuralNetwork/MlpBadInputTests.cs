@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetExtensions.Tests.Support;
@@ -20,7 +21,7 @@ public class MlpBadInputTests
     public void Mlp_EmptyOrNegativeLayerSize_Throws(int[] sizes, string named)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(hiddenLayerSizes: sizes));
-        AssertNames(e, named, sizes.First(s => s <= 0).ToString());
+        AssertNames(e, named, sizes.First(s => s <= 0).ToString(CultureInfo.InvariantCulture));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ml.BinaryClassification.Trainers.Mlp(hiddenLayerSizes: sizes));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.Mlp(hiddenLayerSizes: sizes));
     }
@@ -31,7 +32,7 @@ public class MlpBadInputTests
     public void Mlp_NonPositiveBatchSize_Throws(int batch)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { BatchSize = batch }));
-        AssertNames(e, "BatchSize", batch.ToString());
+        AssertNames(e, "BatchSize", batch.ToString(CultureInfo.InvariantCulture));
     }
 
     [Theory]
@@ -85,7 +86,13 @@ public class MlpBadInputTests
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Beta2 = -0.1 })), "Beta2");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Epsilon = 0 })), "Epsilon");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { LeakyReluSlope = double.NaN })), "LeakyReluSlope");
-        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { EarlyStopping = true, Patience = 0 })), "Patience");
+        // Patience and Tolerance serve the plateau test too, so they are checked with early stopping off.
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Patience = 0 })), "Patience");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Tolerance = -1e-4 })), "Tolerance");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { PowerT = -0.5 })), "PowerT");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { PowerT = double.NaN })), "PowerT");
+        AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() =>
+            _ml.Regression.Trainers.Mlp(new MlpOptions { LearningRateSchedule = (MlpLearningRateSchedule)7 })), "LearningRateSchedule");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Activation = (MlpActivation)42 })), "Activation");
         AssertNames(Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { Optimizer = (MlpOptimizer)42 })), "Optimizer");
         AssertNames(Assert.Throws<ArgumentException>(() => _ml.Regression.Trainers.Mlp(featureColumnName: " ")), "FeatureColumnName");
@@ -156,11 +163,34 @@ public class MlpBadInputTests
     }
 
     [Fact]
+    public void Fit_LbfgsOrEarlyStoppingOverTheMemoryBudget_ThrowsNamingWhatAndTheOption()
+    {
+        // iris: L-BFGS's curvature memory for the 259 parameters of 4-32-3 takes about 26 KB (over 10 KB), and early
+        // stopping's copy of the 150 × 4 rows 2.4 KB (over 2 KB).
+        var iris = MlpData.Iris(_ml);
+        var lbfgs = Assert.Throws<InvalidOperationException>(() => _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
+        {
+            Optimizer = MlpOptimizer.Lbfgs,
+            MemoryBudgetBytes = 10_000,
+            NumberOfEpochs = 1,
+        }).Fit(iris));
+        AssertNames(lbfgs, "L-BFGS", "259 parameters", "MemoryBudgetBytes", "Optimizer = Adam");
+        var early = Assert.Throws<InvalidOperationException>(() => _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
+        {
+            EarlyStopping = true,
+            MemoryBudgetBytes = 2_000,
+            NumberOfEpochs = 1,
+        }).Fit(iris));
+        AssertNames(early, "Early stopping", "150 × 4", "MemoryBudgetBytes");
+    }
+
+    [Fact]
     public void Fit_EarlyStoppingWithTooFewRows_ThrowsNamingValidationFraction()
     {
+        // ⌈0.7 · 3⌉ = 3 validation rows (as scikit-learn's train_test_split counts) leave none to train on.
         var data = TestData.FromRows(_ml, [[0f], [1f], [2f]], [0f, 1f, 2f]);
         var e = Assert.Throws<InvalidOperationException>(() =>
-            _ml.Regression.Trainers.Mlp(new MlpOptions { EarlyStopping = true, ValidationFraction = 0.1 }).Fit(data));
+            _ml.Regression.Trainers.Mlp(new MlpOptions { EarlyStopping = true, ValidationFraction = 0.7 }).Fit(data));
         AssertNames(e, "ValidationFraction");
     }
 }

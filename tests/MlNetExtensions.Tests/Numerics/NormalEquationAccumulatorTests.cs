@@ -106,7 +106,7 @@ public class NormalEquationAccumulatorTests
         => Assert.Throws<InvalidOperationException>(() => new NormalEquationAccumulator(2).ToMoments());
 
     [Fact]
-    public void Snapshot_RestoredShards_MergeBitIdenticallyToTheOriginals()
+    public void ExportState_RestoredShards_MergeBitIdenticallyToTheOriginals()
     {
         // What a shard grain sends to the client: the restored accumulator must merge exactly like the one it was taken of.
         const int n = 500, d = 5;
@@ -122,9 +122,9 @@ public class NormalEquationAccumulatorTests
         foreach (var shard in shards)
         {
             direct.Merge(shard);
-            var snapshot = shard.ToSnapshot();
+            var snapshot = shard.ExportState();
             Assert.Equal((d + 2) * (d + 3) / 2, snapshot.UpperSums.Length);
-            restored.Merge(NormalEquationAccumulator.FromSnapshot(snapshot));
+            restored.Merge(NormalEquationAccumulator.FromState(snapshot));
         }
         var (a, b) = (direct.ToMoments(), restored.ToMoments());
         Assert.Equal(a.Count, b.Count);
@@ -132,6 +132,6 @@ public class NormalEquationAccumulatorTests
         Assert.Equal(a.FeatureLabelProducts, b.FeatureLabelProducts);
         Assert.Equal(a.FeatureMeans, b.FeatureMeans);
         Assert.Equal(a.LabelSumOfSquares, b.LabelSumOfSquares);
-        Assert.Throws<ArgumentException>(() => NormalEquationAccumulator.FromSnapshot(shards[0].ToSnapshot() with { UpperSums = new double[3] }));
+        Assert.Throws<ArgumentException>(() => NormalEquationAccumulator.FromState(shards[0].ExportState() with { UpperSums = new double[3] }));
     }
 }

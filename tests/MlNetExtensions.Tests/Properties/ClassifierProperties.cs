@@ -77,6 +77,7 @@ public class ClassifierProperties
             NumberOfEpochs = 3000,
             Shuffle = false,
             Seed = seed,
+            StopOnTrainingLossPlateau = false,
         }).Fit(data);
         var weights = mlp.Model.GetWeights(0);
         var expected = logistic.Model.SubModel.Weights;

@@ -49,7 +49,11 @@ public class SparseDenseEquivalenceProperties
             var p = SparseData.Problem.Create(s.N, s.D, s.Density, s.Seed);
             IReadOnlyList<double> Fit(FeatureLayout layout) => ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = 0.1, FeatureLayout = layout, Solver = solver, ConjugateGradientTolerance = 1e-12,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = 0.1,
+                FeatureLayout = layout,
+                Solver = solver,
+                ConjugateGradientTolerance = 1e-12,
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);
@@ -66,7 +70,10 @@ public class SparseDenseEquivalenceProperties
             var p = SparseData.Problem.Create(l2 == 0 ? s.N + s.D + 20 : s.N, s.D, s.Density, s.Seed);
             IReadOnlyList<double> Fit(LinearRegressionSolver solver) => ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = l2, Solver = solver, ConjugateGradientTolerance = 1e-13,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = l2,
+                Solver = solver,
+                ConjugateGradientTolerance = 1e-13,
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(LinearRegressionSolver.NormalEquations), Fit(LinearRegressionSolver.ConjugateGradient), 1e-6);
         }, iter: Cases);
@@ -82,8 +89,12 @@ public class SparseDenseEquivalenceProperties
             var view = SparseData.View(ml, p, booleanLabel: true);
             IReadOnlyList<double> Fit(FeatureLayout layout) => ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = 0.05, Optimizer = optimizer, GradientTolerance = 1e-10,
-                FeatureLayout = layout, ComputeStatistics = false,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = 0.05,
+                Optimizer = optimizer,
+                GradientTolerance = 1e-10,
+                FeatureLayout = layout,
+                ComputeStatistics = false,
             }).Fit(view).Model.SubModel.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);
@@ -108,7 +119,10 @@ public class SparseDenseEquivalenceProperties
             var p = SparseData.Problem.Create(s.N, s.D, s.Density, s.Seed, counts: true);
             IReadOnlyList<double> Fit(FeatureLayout layout) => ml.Regression.Trainers.PoissonRegression(new PoissonRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = 0.05, GradientTolerance = 1e-10, FeatureLayout = layout,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = 0.05,
+                GradientTolerance = 1e-10,
+                FeatureLayout = layout,
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);

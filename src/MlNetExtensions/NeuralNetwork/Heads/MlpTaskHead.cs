@@ -34,6 +34,31 @@ internal abstract class MlpTaskHead
     /// <summary>The loss on the output layer's pre-activations.</summary>
     public abstract OutputLoss Loss { get; }
 
+    /// <summary>Classes of a classifier with <paramref name="outputUnits"/> output units (stratifies the validation split); 0 for regression.</summary>
+    public abstract int StratificationClasses(int outputUnits);
+
+    /// <summary>
+    /// The output biases a fresh network starts from: the ones that make its first prediction the best constant one
+    /// for the training labels (the zero-weight optimum), so training spends no epochs moving the bias there.
+    /// </summary>
+    public abstract float[] InitialOutputBiases(ReadOnlySpan<float> labels, ReadOnlySpan<float> weights, int outputUnits);
+
+    /// <summary>Weighted share of each class 0 … <paramref name="classes"/> − 1, floored at 1e-6 so that its log stays finite.</summary>
+    private protected static double[] ClassShares(ReadOnlySpan<float> labels, ReadOnlySpan<float> weights, int classes)
+    {
+        var share = new double[classes];
+        double total = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            share[(int)labels[i]] += weights[i];
+            total += weights[i];
+        }
+        for (int k = 0; k < classes; k++) share[k] = Math.Max(share[k] / total, MinimumShare);
+        return share;
+    }
+
+    private const double MinimumShare = 1e-6;
+
     /// <summary>
     /// The output layer as ML.NET's own prediction transformer reading <paramref name="inputColumnName"/>: weights given
     /// one array per output unit (length = the layer's inputs), one bias per unit.
@@ -68,6 +93,19 @@ internal abstract class MlpTaskHead
         public override LabelKind LabelKind => LabelKind.Regression;
         public override int OutputUnits(int classCount) => 1;
         public override OutputLoss Loss { get; } = new SquaredErrorLoss();
+        public override int StratificationClasses(int outputUnits) => 0;
+
+        /// <summary>The weighted label mean.</summary>
+        public override float[] InitialOutputBiases(ReadOnlySpan<float> labels, ReadOnlySpan<float> weights, int outputUnits)
+        {
+            double sum = 0, total = 0;
+            for (int i = 0; i < labels.Length; i++)
+            {
+                sum += (double)weights[i] * labels[i];
+                total += weights[i];
+            }
+            return [(float)(sum / total)];
+        }
 
         public override ITransformer CreateOutputLayer(IHostEnvironment env, float[][] weightsPerUnit, float[] biases, DataViewSchema schema,
             string inputColumnName, string labelColumnName, IReadOnlyList<string>? classNames)
@@ -93,6 +131,14 @@ internal abstract class MlpTaskHead
         public override LabelKind LabelKind => LabelKind.Binary;
         public override int OutputUnits(int classCount) => 1;
         public override OutputLoss Loss { get; } = new BinaryCrossEntropyLoss();
+        public override int StratificationClasses(int outputUnits) => 2;
+
+        /// <summary>The log-odds of the weighted base rate p: σ(b) = p.</summary>
+        public override float[] InitialOutputBiases(ReadOnlySpan<float> labels, ReadOnlySpan<float> weights, int outputUnits)
+        {
+            var share = ClassShares(labels, weights, 2);
+            return [(float)Math.Log(share[1] / share[0])];
+        }
 
         public override ITransformer CreateOutputLayer(IHostEnvironment env, float[][] weightsPerUnit, float[] biases, DataViewSchema schema,
             string inputColumnName, string labelColumnName, IReadOnlyList<string>? classNames)
@@ -136,6 +182,11 @@ internal abstract class MlpTaskHead
         public override LabelKind LabelKind => LabelKind.Multiclass;
         public override int OutputUnits(int classCount) => classCount;
         public override OutputLoss Loss { get; } = new SoftmaxCrossEntropyLoss();
+        public override int StratificationClasses(int outputUnits) => outputUnits;
+
+        /// <summary>The log of each class's weighted frequency: the softmax of the biases is the class distribution.</summary>
+        public override float[] InitialOutputBiases(ReadOnlySpan<float> labels, ReadOnlySpan<float> weights, int outputUnits)
+            => ClassShares(labels, weights, outputUnits).Select(p => (float)Math.Log(p)).ToArray();
 
         public override ITransformer CreateOutputLayer(IHostEnvironment env, float[][] weightsPerUnit, float[] biases, DataViewSchema schema,
             string inputColumnName, string labelColumnName, IReadOnlyList<string>? classNames)

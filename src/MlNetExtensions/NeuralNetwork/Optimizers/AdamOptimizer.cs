@@ -7,16 +7,19 @@ namespace MlNetExtensions.NeuralNetwork.Optimizers;
 /// Adam with scikit-learn's bias correction folded into the step: ηₜ = η·√(1 − β2ᵗ)/(1 − β1ᵗ);
 /// m ← β1m + (1 − β1)g; v ← β2v + (1 − β2)g²; θ ← θ − ηₜ·m/(√v + ε). One fused SIMD pass over the parameter vector.
 /// </summary>
-internal sealed class AdamOptimizer(double learningRate, double beta1, double beta2, float epsilon, int parameterCount) : ParameterOptimizer
+internal sealed class AdamOptimizer(double learningRate, double beta1, double beta2, float epsilon, int parameterCount)
+    : ParameterOptimizer(learningRate)
 {
     private readonly float[] _m = new float[parameterCount];
     private readonly float[] _v = new float[parameterCount];
-    private int _t;
+
+    public override float[]? FirstMoments => _m;
+    public override float[]? SecondMoments => _v;
 
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
-        _t++;
-        float rate = (float)(learningRate * Math.Sqrt(1 - Math.Pow(beta2, _t)) / (1 - Math.Pow(beta1, _t)));
+        long t = ++Steps;
+        float rate = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t)));
         float b1 = (float)beta1, b2 = (float)beta2, c1 = 1 - b1, c2 = 1 - b2;
         var m = _m.AsSpan(0, parameters.Length);
         var v = _v.AsSpan(0, parameters.Length);

@@ -3,8 +3,11 @@ using System.Numerics.Tensors;
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
 
 /// <summary>θ ← θ − η·g.</summary>
-internal sealed class SgdOptimizer(float learningRate) : ParameterOptimizer
+internal sealed class SgdOptimizer(double learningRate) : ParameterOptimizer(learningRate)
 {
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
-        => TensorPrimitives.MultiplyAdd(gradient, -learningRate, parameters, parameters);
+    {
+        Steps++;
+        TensorPrimitives.MultiplyAdd(gradient, -(float)LearningRate, parameters, parameters);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MlNetExtensions.Data;
 
 namespace MlNetExtensions.Numerics.Glm;
@@ -18,10 +19,14 @@ internal static class SparseGlmKernels
         ReadOnlySpan<float> weights, ReadOnlySpan<double> parameters, Span<double> gradient) where TLoss : IGlmLoss
     {
         int d = rows.FeatureCount;
+        if (parameters.Length <= d || gradient.Length <= d) throw new ArgumentException("The parameter and gradient vectors need d + 1 entries.");
         double bias = parameters[d];
         var offsets = rows.Offsets;
-        var indices = rows.Indices;
-        var values = rows.Values;
+        // Indices were checked against d when the rows were read: the gather and scatter loops index without bounds checks.
+        ref int index0 = ref MemoryMarshal.GetArrayDataReference(rows.Indices);
+        ref float value0 = ref MemoryMarshal.GetArrayDataReference(rows.Values);
+        ref double theta0 = ref MemoryMarshal.GetReference(parameters);
+        ref double gradient0 = ref MemoryMarshal.GetReference(gradient);
         double loss = 0, biasGradient = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
         for (int r = from; r < to; r++)
         {
@@ -29,12 +34,13 @@ internal static class SparseGlmKernels
             if (w == 0) continue;
             int start = offsets[r], end = offsets[r + 1];
             double z = bias;
-            for (int k = start; k < end; k++) z += values[k] * parameters[indices[k]];
+            for (int k = start; k < end; k++) z += Unsafe.Add(ref value0, k) * Unsafe.Add(ref theta0, Unsafe.Add(ref index0, k));
             double y = labels[r];
             loss += w * TLoss.Loss(y, z);
             double residual = TLoss.WeightedDerivative(w, y, z);
             biasGradient += residual;
-            for (int k = start; k < end; k++) gradient[indices[k]] += residual * values[k];
+            for (int k = start; k < end; k++)
+                Unsafe.Add(ref gradient0, Unsafe.Add(ref index0, k)) += residual * Unsafe.Add(ref value0, k);
             if (TLoss.TracksMargins)
             {
                 double margin = y > 0.5 ? z : -z;

@@ -5,10 +5,10 @@ using MlNetExtensions.Interop;
 namespace MlNetExtensions.Numerics.Optimization;
 
 /// <summary>
-/// The minimisers of a GLM objective (<see cref="IGlmObjective"/>): damped Newton, L-BFGS, and full-batch or mini-batch
-/// gradient descent, all in one iteration loop that stops when ‖∇f‖₂ ≤ tolerance, at the iteration cap, on cancellation,
-/// when no step makes progress, or when the model's <see cref="IStoppingRule"/> says the objective has no finite minimiser.
-/// The optimizers differ only in their step.
+/// The minimisers of a GLM objective (<see cref="IGlmObjective"/>): damped Newton, L-BFGS (OWL-QN when an L1 penalty is
+/// set), and full-batch or mini-batch gradient descent, all in one iteration loop that stops when ‖∇f‖₂ (with L1, the
+/// pseudo-gradient's norm) ≤ tolerance, at the iteration cap, on cancellation, when no step makes progress, or when the
+/// model's <see cref="IStoppingRule"/> says the objective has no finite minimiser. The optimizers differ only in their step.
 /// </summary>
 internal static class GlmMinimizer
 {
@@ -20,6 +20,7 @@ internal static class GlmMinimizer
         => kind switch
         {
             MinimizerKind.Newton => Newton(objective, start, settings, env, ch, rule),
+            MinimizerKind.Lbfgs when settings.L1 > 0 => OwlQn(objective, start, settings, env, ch, rule),
             MinimizerKind.Lbfgs => Lbfgs(objective, start, settings, env, ch, rule),
             MinimizerKind.GradientDescent => settings.BatchSize is null
                 ? GradientDescent(objective, start, settings, env, ch, rule)
@@ -52,67 +53,113 @@ internal static class GlmMinimizer
         IHostEnvironment env, IChannel ch, IStoppingRule? rule)
     {
         int m = objective.Dimension;
-        int memory = settings.HistorySize;
         var line = new LineSearchBuffers(m);
+        var memory = new LbfgsMemory(m, settings.HistorySize);
         var direction = new double[m];
-        var s = new List<double[]>();
-        var y = new List<double[]>();
-        var rho = new List<double>();
-        var alpha = new double[memory];
+        var previousX = new double[m];
+        var previousG = new double[m];
         return Iterate(objective, start, settings, env, ch, rule, "L-BFGS", (p, norm) =>
         {
-            // Two-loop recursion: direction = −H·g with H the L-BFGS inverse-Hessian estimate.
-            for (int k = 0; k < m; k++) direction[k] = -p.G[k];
-            for (int i = s.Count - 1; i >= 0; i--)
-            {
-                alpha[i] = rho[i] * Dot(s[i], direction);
-                Axpy(direction, -alpha[i], y[i]);
-            }
-            double initialStep = 1;
-            if (s.Count > 0)
-            {
-                var (sl, yl) = (s[^1], y[^1]);
-                double gamma = Dot(sl, yl) / Dot(yl, yl);
-                for (int k = 0; k < m; k++) direction[k] *= gamma;
-            }
-            else
-            {
-                initialStep = Math.Min(1, 1 / norm);
-            }
-            for (int i = 0; i < s.Count; i++)
-            {
-                double beta = rho[i] * Dot(y[i], direction);
-                Axpy(direction, alpha[i] - beta, s[i]);
-            }
+            double initialStep = memory.Direction(p.G, direction) ? 1 : Math.Min(1, 1 / norm);
             double slope = Dot(p.G, direction);
             if (!(slope < 0))
             {
-                s.Clear(); y.Clear(); rho.Clear();
+                memory.Clear();
                 for (int k = 0; k < m; k++) direction[k] = -p.G[k];
                 slope = -norm * norm;
                 initialStep = Math.Min(1, 1 / norm);
             }
-            var previousX = (double[])p.X.Clone();
-            var previousG = (double[])p.G.Clone();
+            p.X.CopyTo(previousX, 0);
+            p.G.CopyTo(previousG, 0);
             if (!line.Step(objective, p, slope, direction, initialStep)) return false;
-            var sNew = new double[m];
-            var yNew = new double[m];
-            for (int k = 0; k < m; k++)
-            {
-                sNew[k] = p.X[k] - previousX[k];
-                yNew[k] = p.G[k] - previousG[k];
-            }
-            double sy = Dot(sNew, yNew);
-            // The objective is convex, so sᵀy ≥ 0; skip pairs whose curvature is lost in rounding.
-            if (sy > 1e-16 * Dot(yNew, yNew))
-            {
-                if (s.Count == memory) { s.RemoveAt(0); y.RemoveAt(0); rho.RemoveAt(0); }
-                s.Add(sNew);
-                y.Add(yNew);
-                rho.Add(1 / sy);
-            }
+            memory.Add(p.X, previousX, p.G, previousG);
             return true;
         });
+    }
+
+    /// <summary>
+    /// OWL-QN (Andrew and Gao, 2007), L-BFGS for f(θ) + λ₁‖θ‖₁ (the bias unpenalised), as ML.NET's L-BFGS trainers use for
+    /// L1: the direction is the L-BFGS estimate at the pseudo-gradient, with components that disagree in sign with it
+    /// zeroed; each trial point is projected onto the orthant of the current point (coordinates that would cross zero
+    /// stop at zero, which is how weights become exactly 0); the curvature pairs come from the smooth part's gradients.
+    /// </summary>
+    private static OptimizationResult OwlQn(IGlmObjective objective, double[] start, MinimizerSettings settings,
+        IHostEnvironment env, IChannel ch, IStoppingRule? rule)
+    {
+        int m = objective.Dimension, d = objective.FeatureCount;
+        double l1 = settings.L1;
+        var memory = new LbfgsMemory(m, settings.HistorySize);
+        var pseudo = new double[m];
+        var direction = new double[m];
+        var trial = new double[m];
+        var trialGradient = new double[m];
+        var orthant = new double[m];
+        var previousX = new double[m];
+        var previousG = new double[m];
+        return Iterate(objective, start, settings, env, ch, rule, "OWL-QN", (p, norm) =>
+        {
+            PseudoGradient(p.X, p.G, d, l1, pseudo);
+            double initialStep = memory.Direction(pseudo, direction) ? 1 : Math.Min(1, 1 / norm);
+            for (int k = 0; k < d; k++)
+                if (direction[k] * pseudo[k] >= 0) direction[k] = 0;
+            if (!(Dot(pseudo, direction) < 0))
+            {
+                memory.Clear();
+                for (int k = 0; k < m; k++) direction[k] = -pseudo[k];
+                initialStep = Math.Min(1, 1 / norm);
+            }
+            for (int k = 0; k < m; k++) orthant[k] = k < d && p.X[k] == 0 ? -Math.Sign(pseudo[k]) : Math.Sign(p.X[k]);
+            double t = initialStep, fNew = double.NaN;
+            bool accepted = false;
+            for (int halving = 0; halving < MaximumHalvings && !accepted; halving++, t *= 0.5)
+            {
+                double decrease = 0;
+                for (int k = 0; k < m; k++)
+                {
+                    double v = p.X[k] + t * direction[k];
+                    if (k < d && Math.Sign(v) != orthant[k]) v = 0;
+                    trial[k] = v;
+                    decrease += pseudo[k] * (v - p.X[k]);
+                }
+                fNew = objective.Evaluate(trial, trialGradient) + L1Norm(trial, d, l1);
+                accepted = double.IsFinite(fNew) && fNew <= p.F + ArmijoConstant * decrease && fNew < p.F;
+            }
+            if (!accepted) return false;
+            p.X.CopyTo(previousX, 0);
+            p.G.CopyTo(previousG, 0);
+            (p.X, trial) = (trial, p.X);
+            (p.G, trialGradient) = (trialGradient, p.G);
+            p.F = fNew;
+            p.Margin = objective.LastMinMargin;
+            memory.Add(p.X, previousX, p.G, previousG);
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// The pseudo-gradient of f + λ₁‖θ‖₁ (the bias, index <paramref name="d"/>, unpenalised): the one-sided derivative that
+    /// points downhill, and 0 where a zero weight is held in place by the penalty (|∂f/∂θₖ| ≤ λ₁).
+    /// </summary>
+    internal static void PseudoGradient(ReadOnlySpan<double> x, ReadOnlySpan<double> g, int d, double l1, Span<double> pseudo)
+    {
+        for (int k = 0; k < x.Length; k++)
+        {
+            if (k >= d) pseudo[k] = g[k];
+            else if (x[k] > 0) pseudo[k] = g[k] + l1;
+            else if (x[k] < 0) pseudo[k] = g[k] - l1;
+            else if (g[k] + l1 < 0) pseudo[k] = g[k] + l1;
+            else if (g[k] - l1 > 0) pseudo[k] = g[k] - l1;
+            else pseudo[k] = 0;
+        }
+    }
+
+    /// <summary>λ₁·Σ|θₖ| over the first <paramref name="d"/> parameters.</summary>
+    internal static double L1Norm(ReadOnlySpan<double> x, int d, double l1)
+    {
+        if (l1 == 0) return 0;
+        double sum = 0;
+        for (int k = 0; k < d; k++) sum += Math.Abs(x[k]);
+        return l1 * sum;
     }
 
     /// <summary>Full-batch gradient descent with a constant step: θ ← θ − α∇f.</summary>
@@ -190,14 +237,22 @@ internal static class GlmMinimizer
         IHostEnvironment env, IChannel ch, IStoppingRule? rule, string name, Func<Point, double, bool> step)
     {
         var p = new Point((double[])start.Clone(), new double[objective.Dimension]);
-        p.F = objective.Evaluate(p.X, p.G);
+        int d = objective.FeatureCount;
+        p.F = objective.Evaluate(p.X, p.G) + L1Norm(p.X, d, settings.L1);
         p.Margin = objective.LastMinMargin;
         var history = new List<double> { p.F };
+        var pseudo = settings.L1 > 0 ? new double[objective.Dimension] : null;
+        double Stationarity()
+        {
+            if (pseudo is null) return Norm(p.G);
+            PseudoGradient(p.X, p.G, d, settings.L1, pseudo);
+            return Norm(pseudo);
+        }
         int it = 0;
         StopReason reason = StopReason.IterationLimit;
         for (; ; it++)
         {
-            double norm = Norm(p.G);
+            double norm = Stationarity();
             Trace(ch, name, it, p.F, norm);
             if (norm <= settings.GradientTolerance) { reason = StopReason.Converged; break; }
             if (rule is not null && rule.ShouldStop(it, p.F, p.X, p.Margin)) { reason = StopReason.NoFiniteOptimum; break; }
@@ -206,7 +261,7 @@ internal static class GlmMinimizer
             if (!step(p, norm)) { reason = StopReason.NoProgress; break; }
             history.Add(p.F);
         }
-        return new OptimizationResult(p.X, p.F, Norm(p.G), it, reason, history);
+        return new OptimizationResult(p.X, p.F, Stationarity(), it, reason, history);
     }
 
     /// <summary>The trial point of a backtracking line search, swapped with the current point when accepted.</summary>
@@ -273,6 +328,72 @@ internal static class GlmMinimizer
             damping = damping == 0 ? Math.Max(scale, 1e-300) * 1e-12 : damping * 10;
         }
         return rhs.Clone();
+    }
+
+    /// <summary>The last correction pairs (s, y) of L-BFGS and its two-loop recursion, in fixed buffers.</summary>
+    private sealed class LbfgsMemory(int dimension, int capacity)
+    {
+        private readonly List<double[]> _s = [];
+        private readonly List<double[]> _y = [];
+        private readonly List<double> _rho = [];
+        private readonly double[] _alpha = new double[capacity];
+        private readonly double[] _sNew = new double[dimension];
+        private readonly double[] _yNew = new double[dimension];
+
+        public void Clear()
+        {
+            _s.Clear();
+            _y.Clear();
+            _rho.Clear();
+        }
+
+        /// <summary>direction = −H·g with H the inverse-Hessian estimate; false when there are no pairs yet (H = I).</summary>
+        public bool Direction(ReadOnlySpan<double> g, double[] direction)
+        {
+            for (int k = 0; k < dimension; k++) direction[k] = -g[k];
+            for (int i = _s.Count - 1; i >= 0; i--)
+            {
+                _alpha[i] = _rho[i] * Dot(_s[i], direction);
+                Axpy(direction, -_alpha[i], _y[i]);
+            }
+            if (_s.Count == 0) return false;
+            var (sl, yl) = (_s[^1], _y[^1]);
+            double gamma = Dot(sl, yl) / Dot(yl, yl);
+            for (int k = 0; k < dimension; k++) direction[k] *= gamma;
+            for (int i = 0; i < _s.Count; i++)
+            {
+                double beta = _rho[i] * Dot(_y[i], direction);
+                Axpy(direction, _alpha[i] - beta, _s[i]);
+            }
+            return true;
+        }
+
+        /// <summary>Adds the pair s = x − x₀, y = g − g₀ when its curvature sᵀy survives rounding (the objective is convex, so sᵀy ≥ 0).</summary>
+        public void Add(double[] x, double[] previousX, double[] g, double[] previousG)
+        {
+            for (int k = 0; k < dimension; k++)
+            {
+                _sNew[k] = x[k] - previousX[k];
+                _yNew[k] = g[k] - previousG[k];
+            }
+            double sy = Dot(_sNew, _yNew);
+            if (!(sy > 1e-16 * Dot(_yNew, _yNew))) return;
+            double[] s, y;
+            if (_s.Count == capacity)
+            {
+                (s, y) = (_s[0], _y[0]);
+                _s.RemoveAt(0); _y.RemoveAt(0); _rho.RemoveAt(0);
+            }
+            else
+            {
+                (s, y) = (new double[dimension], new double[dimension]);
+            }
+            _sNew.CopyTo(s, 0);
+            _yNew.CopyTo(y, 0);
+            _s.Add(s);
+            _y.Add(y);
+            _rho.Add(1 / sy);
+        }
     }
 
     private static void CheckNotDiverging(double f, double f0, double rate, int iteration)

@@ -35,6 +35,12 @@ internal interface IGlmObjective
     /// <summary>The largest |score| of the last evaluation (losses that track margins; 0 otherwise).</summary>
     double LastMaxAbsScore { get; }
 
+    /// <summary>
+    /// Whether the last evaluation was over all rows at exactly <paramref name="parameters"/>, so that
+    /// <see cref="LastLossSum"/>, <see cref="LastMinMargin"/> and <see cref="LastMaxAbsScore"/> describe them.
+    /// </summary>
+    bool LastEvaluatedAt(ReadOnlySpan<double> parameters);
+
     /// <summary>f at <paramref name="parameters"/>; its gradient goes to <paramref name="gradient"/>.</summary>
     double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient);
 

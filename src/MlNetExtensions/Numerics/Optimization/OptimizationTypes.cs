@@ -30,8 +30,9 @@ internal sealed record OptimizationResult(double[] Parameters, double Objective,
 /// <param name="HistorySize">L-BFGS correction pairs.</param>
 /// <param name="Seed">Seed of the mini-batch order.</param>
 /// <param name="BatchWeightSums">Σw per mini-batch (contiguous batches of <paramref name="BatchSize"/> rows).</param>
+/// <param name="L1">λ₁ of λ₁‖θ‖₁ (bias excluded), handled by the minimiser (OWL-QN); 0 for none.</param>
 internal sealed record MinimizerSettings(int MaximumIterations, double GradientTolerance, double? LearningRate, int? BatchSize,
-    int HistorySize, int Seed, double[]? BatchWeightSums);
+    int HistorySize, int Seed, double[]? BatchWeightSums, double L1 = 0);
 
 /// <summary>
 /// A model-specific stopping test the shared iteration loop asks before each step (e.g. the logistic trainer's separation
