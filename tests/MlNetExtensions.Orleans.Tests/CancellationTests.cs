@@ -12,7 +12,7 @@ public class CancellationTests(ClusterFixture cluster, ITestOutputHelper output)
     /// <summary>How long the test waits for what it expects before it gives up (a guard against hanging, not a measurement).</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    [LinuxFact]
+    [LinuxFact(Timeout = 180_000)]
     public async Task FitClosedFormLinearRegressionAsync_CancelledWhileEveryShardStreams_StopsTheReadOnEverySilo()
     {
         // Four shards that never end: the fit can only finish by being cancelled, and each shard's writer sees its silo's

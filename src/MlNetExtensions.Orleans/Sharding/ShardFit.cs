@@ -61,6 +61,9 @@ internal sealed class ShardFit
     /// <returns>Shard 0's description (its schema is the one the model is trained on).</returns>
     public async Task<ShardDescription> DescribeAsync()
     {
+        // The members at the start of the fit: a silo that leaves later is noticed against them by the first watch of a pass
+        // that lasts, even when every pass before was too short for a watch to run.
+        _knownActive = await ActiveSilosAsync(_cancellation).ConfigureAwait(false);
         var requested = (FeatureLayout)_tasks[0].Layout;
         var probe = _tasks.Select((t, i) => i == 0 || requested != FeatureLayout.Auto ? t : t with { Layout = (int)FeatureLayout.Dense }).ToArray();
         var descriptions = await RunAsync("Describe", needsRows: false, 0, _ => 0,
@@ -237,24 +240,12 @@ internal sealed class ShardFit
     /// </summary>
     private async Task WatchSilosAsync(CancellationToken stop)
     {
-        var management = _client.GetGrain<IManagementGrain>(0);
         while (true)
         {
             await Task.Delay(SiloWatchInterval, stop).ConfigureAwait(false);
-            HashSet<string> active;
-            try
-            {
-                // GetHosts takes no token (CA2016 sees the invokable's): the wait for it is bounded and cancelled instead.
-#pragma warning disable CA2016
-                var hosts = await management.GetHosts(onlyActive: true).WaitAsync(SiloWatchInterval * 5, stop).ConfigureAwait(false);
-#pragma warning restore CA2016
-                active = hosts.Keys.Select(k => k.ToString()).ToHashSet(StringComparer.Ordinal);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
-            {
-                continue; // the membership could not be read just now: the calls' own timeouts still bound them
-            }
-            var departed = _knownActive?.Where(s => !active.Contains(s)).ToArray() ?? [];
+            // Not readable just now: the next look (or the calls' own timeouts) will do.
+            if (await ActiveSilosAsync(stop).ConfigureAwait(false) is not { } active) continue;
+            var departed = _knownActive?.Where(silo => !active.Contains(silo)).ToArray() ?? [];
             _knownActive = active;
             for (int i = 0; i < _attempts.Length; i++)
             {
@@ -267,6 +258,23 @@ internal sealed class ShardFit
                 try { await attempt.CancelAsync().ConfigureAwait(false); }
                 catch (ObjectDisposedException) { } // the call ended meanwhile
             }
+        }
+    }
+
+    /// <summary>The cluster's active silos, or null when the membership cannot be read within a few seconds.</summary>
+    private async Task<HashSet<string>?> ActiveSilosAsync(CancellationToken stop)
+    {
+        try
+        {
+            // GetHosts takes no token (CA2016 sees the invokable's): the wait for it is bounded and cancelled instead.
+#pragma warning disable CA2016
+            var hosts = await _client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(SiloWatchInterval * 5, stop).ConfigureAwait(false);
+#pragma warning restore CA2016
+            return hosts.Keys.Select(k => k.ToString()).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            return null;
         }
     }
 
