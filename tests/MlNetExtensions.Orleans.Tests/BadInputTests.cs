@@ -120,11 +120,14 @@ public class BadInputTests(ClusterFixture cluster)
     {
         var source = ShardedDataSource.FromTextFiles(["/nowhere/shard.csv"], [new TextLoader.Column("Features", DataKind.Single, 0, 1), new TextLoader.Column("Label", DataKind.Single, 2)]);
 
-        var batch = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            cluster.Client.FitBceLogisticRegressionAsync(source, new BceLogisticRegressionTrainer.Options { Optimizer = LogisticOptimizer.GradientDescent, BatchSize = 10 }));
+        // Named arguments throughout, so a renamed parameter of the public entry points breaks this build.
+        var batch = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.Client.FitBceLogisticRegressionAsync(
+            source: source, options: new BceLogisticRegressionTrainer.Options { Optimizer = LogisticOptimizer.GradientDescent, BatchSize = 10 },
+            distributedOptions: new DistributedFitOptions(), cancellationToken: CancellationToken.None));
         Assert.Contains("BatchSize", batch.Message);
-        var solver = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            cluster.Client.FitClosedFormLinearRegressionAsync(source, new ClosedFormLinearRegressionTrainer.Options { Solver = LinearRegressionSolver.ConjugateGradient }));
+        var solver = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.Client.FitClosedFormLinearRegressionAsync(
+            source: source, options: new ClosedFormLinearRegressionTrainer.Options { Solver = LinearRegressionSolver.ConjugateGradient },
+            distributedOptions: null, cancellationToken: CancellationToken.None));
         Assert.Contains("ConjugateGradient", solver.Message);
         Assert.Throws<ArgumentException>(() => ShardedDataSource.FromTextFiles([], [new TextLoader.Column("Label", DataKind.Single, 0)]));
     }
