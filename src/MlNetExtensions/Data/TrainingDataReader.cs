@@ -256,24 +256,6 @@ internal sealed class TrainingDataReader
         return new TrainingSet(rows, y, w, summary);
     }
 
-    /// <summary>
-    /// Every usable row as one dense row-major array, whatever the layout decision (for trainers that have no sparse path).
-    /// </summary>
-    public DenseDataset ReadAllDense(IHostEnvironment env, IChannel? channel, MemoryBudget budget)
-    {
-        var previous = Layout;
-        Layout = FeatureLayout.Dense;
-        try
-        {
-            var set = ReadAll(env, channel, budget);
-            return new DenseDataset(((DenseRows)set.Features).Values, set.Labels, set.Weights, set.Count, set.FeatureCount, set.Summary);
-        }
-        finally
-        {
-            Layout = previous;
-        }
-    }
-
     private static void CheckArrayLength(double length, string what)
     {
         if (length > Array.MaxLength)

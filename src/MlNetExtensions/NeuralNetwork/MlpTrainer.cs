@@ -88,7 +88,7 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
         var head = MlpTaskHead.For(Task);
         int outputUnits = head.OutputUnits(reader.ClassCount);
         if (start is not null) CheckShape(start, reader.FeatureCount, outputUnits);
-        var data = context.ReadAllDense();
+        var data = context.ReadAll();
         var result = MlpLearner.Train(context.Environment, context.Channel, data, head, outputUnits, _options, seed, context.Budget, start);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
             reader.GetClassNames() ?? start?.ClassNames?.ToArray(), _options, result.State);

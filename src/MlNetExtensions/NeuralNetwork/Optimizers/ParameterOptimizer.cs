@@ -4,6 +4,12 @@ namespace MlNetExtensions.NeuralNetwork.Optimizers;
 /// A mini-batch update rule over the network's single parameter vector (all weights and biases, contiguous). Its
 /// state (step count and moments) can be read out and restored, so that a continued fit goes on with the same moments.
 /// </summary>
+/// <remarks>
+/// A step reads the data gradient and adds the L2 term λ·W to it as it goes, segment by segment (weights penalised, biases
+/// not): the gradient vector itself only ever holds the data part, so on sparse input the first layer's untouched rows stay
+/// zero between batches and need no clearing. Every parameter is updated every step, whether its data gradient is zero or
+/// not, which keeps the sparse and dense paths one computation (see the README's MLP section for what that costs).
+/// </remarks>
 internal abstract class ParameterOptimizer
 {
     public static ParameterOptimizer Create(MlpOptions options, int parameterCount) => options.Optimizer switch
@@ -36,6 +42,25 @@ internal abstract class ParameterOptimizer
         secondMoments?.CopyTo(SecondMoments!, 0);
     }
 
-    /// <summary>One step: moves <paramref name="parameters"/> against <paramref name="gradient"/>.</summary>
-    public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradient);
+    /// <summary>
+    /// One step: moves <paramref name="parameters"/> against <paramref name="gradient"/> + λ·W, with λ =
+    /// <paramref name="lambda"/> on the <see cref="ParameterSegment.Penalized"/> segments and 0 on the others. The segments
+    /// cover the parameters in order. The penalised gradient g + W·λ is rounded as a separate multiply and add.
+    /// </summary>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, ReadOnlySpan<ParameterSegment> segments, float lambda)
+    {
+        Steps++;
+        BeginStep();
+        foreach (var segment in segments)
+            Update(parameters.Slice(segment.Start, segment.Length), gradient.Slice(segment.Start, segment.Length), segment.Start,
+                segment.Penalized ? lambda : 0f);
+    }
+
+    /// <summary>Per-step set-up (e.g. Adam's bias-corrected rate), after <see cref="Steps"/> has counted the step.</summary>
+    protected virtual void BeginStep()
+    {
+    }
+
+    /// <summary>Updates one segment, whose first parameter is number <paramref name="start"/> of the vector (for the moments).</summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda);
 }

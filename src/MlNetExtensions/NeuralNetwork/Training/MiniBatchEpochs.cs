@@ -3,6 +3,7 @@ using MlNetExtensions.Data;
 using MlNetExtensions.Interop;
 using MlNetExtensions.NeuralNetwork.Losses;
 using MlNetExtensions.NeuralNetwork.Optimizers;
+using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions.NeuralNetwork.Training;
 
@@ -12,9 +13,17 @@ namespace MlNetExtensions.NeuralNetwork.Training;
 /// loss of the batch plus λ·W. Buffers are allocated once; a batch allocates nothing.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A batch of at least <see cref="SplitMinimumRows"/> rows is always processed as two fixed halves, each with its own
 /// forward pass, loss and gradient, summed in a fixed order; the second half runs on a helper thread when one is
 /// allowed (<see cref="HalfBatchWorker"/>), otherwise right after the first. Smaller batches run in one piece.
+/// </para>
+/// <para>
+/// On sparse rows each piece keeps its first-layer weight gradient as the rows its non-zeros touch
+/// (<see cref="SparseRowAccumulator"/>); they are written into the one gradient vector (whose first-layer rows are zero
+/// between batches), the optimizer steps over every parameter, and the touched rows are zeroed again: O(touched rows)
+/// per batch for the gradient instead of clearing or summing the d × hidden matrix. The values are the dense path's.
+/// </para>
 /// </remarks>
 internal sealed class MiniBatchEpochs : IEpochRunner
 {
@@ -23,38 +32,40 @@ internal sealed class MiniBatchEpochs : IEpochRunner
 
     private readonly IHostEnvironment _env;
     private readonly MlpNetwork _network;
-    private readonly OutputLoss _loss;
-    private readonly DenseDataset _train;
-    private readonly int _units, _seed;
-    private readonly bool _shuffle;
+    private readonly TrainingSet _train;
+    private readonly int _seed;
+    private readonly bool _shuffle, _sparse;
     private readonly float _lambda;
     private readonly double _trainWeight;
     private readonly ParameterOptimizer _optimizer;
-    private readonly MlpWorkspace _workspace;
-    private readonly float[] _gradient, _batchX, _batchY, _batchW;
+    private readonly ParameterSegment[] _segments;
+    private readonly float[] _gradient;
+    private readonly BatchRows _batch;
     private readonly int[] _order;
-    private readonly HalfBatch? _first, _second;
+    private readonly BatchPart _whole;
+    private readonly BatchPart? _first, _second;
     private readonly HalfBatchWorker? _worker;
     private readonly Action? _runFirst;
 
-    public MiniBatchEpochs(IHostEnvironment env, MlpNetwork network, OutputLoss loss, DenseDataset train, int units, float lambda,
+    public MiniBatchEpochs(IHostEnvironment env, MlpNetwork network, OutputLoss loss, TrainingSet train, int units, float lambda,
         double trainWeight, MlpOptions options, int seed)
     {
-        (_env, _network, _loss, _train, _units, _lambda, _trainWeight, _seed, _shuffle) =
-            (env, network, loss, train, units, lambda, trainWeight, seed, options.Shuffle);
-        int n = train.Count, d = train.FeatureCount;
+        (_env, _network, _train, _lambda, _trainWeight, _seed, _shuffle) =
+            (env, network, train, lambda, trainWeight, seed, options.Shuffle);
+        int n = train.Count;
+        _sparse = train.Features is SparseRows;
         BatchSize = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
         _optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
-        _workspace = new MlpWorkspace(network, BatchSize);
+        _segments = network.Segments();
         _gradient = new float[network.Parameters.Length];
-        _batchX = new float[BatchSize * d];
-        _batchY = new float[BatchSize];
-        _batchW = new float[BatchSize];
+        _batch = new BatchRows(train.Features, BatchSize);
         _order = new int[n];
+        // Dense rows in one piece write the gradient in place; every other piece has a gradient of its own.
+        _whole = new BatchPart(network, loss, units, BatchSize, _batch, _sparse ? null : _gradient);
         if (BatchSize >= SplitMinimumRows)
         {
-            _first = new HalfBatch(network, loss, units, (BatchSize + 1) / 2, _batchX, _batchY, _batchW);
-            _second = new HalfBatch(network, loss, units, (BatchSize + 1) / 2, _batchX, _batchY, _batchW);
+            _first = new BatchPart(network, loss, units, (BatchSize + 1) / 2, _batch, null);
+            _second = new BatchPart(network, loss, units, (BatchSize + 1) / 2, _batch, null);
             _runFirst = _first.Run;
             if (options.MaximumThreads >= 2) _worker = new HalfBatchWorker(_second.Run);
         }
@@ -93,13 +104,14 @@ internal sealed class MiniBatchEpochs : IEpochRunner
         {
             MlNetInternals.ThrowIfCanceled(_env);
             int rows = Math.Min(BatchSize, n - start);
-            Gather(start, rows);
-            double weightSum = MlpLearner.Sum(_batchW, rows);
+            _batch.Gather(_train, _order.AsSpan(start, rows));
+            double weightSum = MlpLearner.Sum(_batch.Weights, rows);
             float scale = weightSum > 0 ? (float)(1 / weightSum) : 0f;
+            bool split = _first is not null && rows >= SplitMinimumRows;
             double batchLoss;
-            if (_first is not null && rows >= SplitMinimumRows)
+            if (split)
             {
-                _first.Set(0, rows / 2, scale);
+                _first!.Set(0, rows / 2, scale);
                 _second!.Set(rows / 2, rows - rows / 2, scale);
                 if (_worker is not null) _worker.Run(_runFirst!);
                 else
@@ -108,59 +120,106 @@ internal sealed class MiniBatchEpochs : IEpochRunner
                     _second.Run();
                 }
                 batchLoss = _first.Loss + _second.Loss;
-                System.Numerics.Tensors.TensorPrimitives.Add(_first.Gradient, _second.Gradient, _gradient);
             }
             else
             {
-                var logits = _network.Forward(_batchX, rows, _workspace);
-                batchLoss = _loss.Evaluate(_workspace.Activations[^1].AsSpan(0, logits.Length), _units, _batchY, _batchW, rows,
-                    scale, writeGradient: true);
-                _network.Backward(_batchX, rows, _workspace, _gradient);
+                _whole.Set(0, rows, scale);
+                _whole.Run();
+                batchLoss = _whole.Loss;
             }
             if (!double.IsFinite(batchLoss)) return (batchLoss, null);
+            CollectGradient(split);
             // The batch's mean loss plus its penalty, both at the weights the batch saw, weighted by the batch's weight:
             // scikit-learn's loss_curve_ (and so its n_iter_no_change test) adds them up the same way.
             epochLoss += batchLoss + (_lambda == 0 ? 0 : 0.5 * _lambda * _network.SquaredWeightNorm() * weightSum);
-            _network.AddL2Gradient(_gradient, _lambda);
-            _optimizer.Step(_network.Parameters, _gradient);
+            _optimizer.Step(_network.Parameters, _gradient, _segments, _lambda);
+            if (_sparse) ClearFirstLayerRows(split);
         }
         return (epochLoss / _trainWeight, null);
     }
 
-    private void Gather(int start, int rows)
+    /// <summary>
+    /// The batch's gradient into <see cref="_gradient"/>: the halves' sum (first + second, element by element), or the one
+    /// piece's. Sparse pieces write their touched first-layer rows into the zero rows of the gradient, the second half
+    /// adding to the first's, which gives the dense sum's values (a row a half does not touch is an exact zero there).
+    /// </summary>
+    private void CollectGradient(bool split)
     {
-        int d = _train.FeatureCount;
-        for (int i = 0; i < rows; i++)
+        int skipped = _sparse ? _network.FirstLayerWeightCount : 0;
+        var rest = _gradient.AsSpan(skipped);
+        if (split) System.Numerics.Tensors.TensorPrimitives.Add(_first!.Gradient, _second!.Gradient, rest);
+        else if (_sparse) _whole.Gradient.CopyTo(rest);
+        if (!_sparse) return;
+        var firstLayer = _gradient.AsSpan(0, skipped);
+        if (split)
         {
-            int r = _order[start + i];
-            Array.Copy(_train.Features, r * d, _batchX, i * d, d);
-            _batchY[i] = _train.Labels[r];
-            _batchW[i] = _train.Weights[r];
+            _first!.FirstLayer!.CopyTo(firstLayer);
+            _second!.FirstLayer!.AddTo(firstLayer);
         }
+        else _whole.FirstLayer!.CopyTo(firstLayer);
+    }
+
+    /// <summary>Zeroes the first-layer rows <see cref="CollectGradient"/> wrote, so that they are zero for the next batch.</summary>
+    private void ClearFirstLayerRows(bool split)
+    {
+        var firstLayer = _gradient.AsSpan(0, _network.FirstLayerWeightCount);
+        if (split)
+        {
+            _first!.FirstLayer!.ClearRowsIn(firstLayer);
+            _second!.FirstLayer!.ClearRowsIn(firstLayer);
+        }
+        else _whole.FirstLayer!.ClearRowsIn(firstLayer);
     }
 
     public void Dispose() => _worker?.Dispose();
 
-    /// <summary>One half of a batch: its rows' forward pass, loss and gradient, in buffers of its own.</summary>
-    private sealed class HalfBatch(MlpNetwork network, OutputLoss loss, int units, int capacity, float[] x, float[] y, float[] w)
+    /// <summary>
+    /// A piece of a batch (half of it, or all of it): its rows' forward pass, loss and gradient, in buffers of its own. Its
+    /// gradient has the network's layout, from the first layer's biases on when the rows are sparse (the first layer's
+    /// weight gradient is then <see cref="FirstLayer"/>'s touched rows).
+    /// </summary>
+    private sealed class BatchPart
     {
+        private readonly MlpNetwork _network;
+        private readonly OutputLoss _loss;
+        private readonly BatchRows _batch;
+        private readonly int _units;
         private int _offset, _count;
         private float _scale;
 
-        public MlpWorkspace Workspace { get; } = new(network, capacity);
-        public float[] Gradient { get; } = new float[network.Parameters.Length];
+        /// <param name="network">The network.</param>
+        /// <param name="loss">The output loss.</param>
+        /// <param name="units">Output units.</param>
+        /// <param name="capacity">The most rows the piece holds.</param>
+        /// <param name="batch">The batch the piece's rows are in.</param>
+        /// <param name="gradient">Where the gradient goes (dense rows), or null for an array of its own.</param>
+        public BatchPart(MlpNetwork network, OutputLoss loss, int units, int capacity, BatchRows batch, float[]? gradient)
+        {
+            (_network, _loss, _units, _batch) = (network, loss, units, batch);
+            Workspace = new MlpWorkspace(network, capacity);
+            int skipped = batch.IsSparse ? network.FirstLayerWeightCount : 0;
+            Gradient = gradient ?? new float[network.Parameters.Length - skipped];
+            if (batch.IsSparse)
+            {
+                var first = network.Layers[0];
+                FirstLayer = new SparseRowAccumulator(first.Inputs, first.Outputs, batch.MostNonZeros(capacity));
+            }
+        }
+
+        public MlpWorkspace Workspace { get; }
+        public float[] Gradient { get; }
+        public SparseRowAccumulator? FirstLayer { get; }
         public double Loss { get; private set; }
 
         public void Set(int offset, int count, float scale) => (_offset, _count, _scale) = (offset, count, scale);
 
         public void Run()
         {
-            int d = network.InputCount;
-            var rows = x.AsSpan(_offset * d, _count * d);
-            network.Forward(rows, _count, Workspace);
-            Loss = loss.Evaluate(Workspace.Activations[^1].AsSpan(0, _count * units), units, y.AsSpan(_offset, _count),
-                w.AsSpan(_offset, _count), _count, _scale, writeGradient: true);
-            network.Backward(rows, _count, Workspace, Gradient);
+            var input = _batch.Input(_offset, _count);
+            _network.Forward(input, Workspace);
+            Loss = _loss.Evaluate(Workspace.Activations[^1].AsSpan(0, _count * _units), _units, _batch.Labels.AsSpan(_offset, _count),
+                _batch.Weights.AsSpan(_offset, _count), _count, _scale, writeGradient: true);
+            _network.Backward(input, Workspace, Gradient, FirstLayer);
         }
     }
 }
