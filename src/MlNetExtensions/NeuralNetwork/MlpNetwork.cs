@@ -59,12 +59,12 @@ internal sealed class MlpNetwork
     /// <summary>The same structure with a copy of the parameters.</summary>
     public MlpNetwork Clone() => new(LayerSizes, ActivationKind, LeakyReluSlope, (float[])Parameters.Clone());
 
-    /// <summary>Sum of the squared weights (biases excluded), for the L2 term.</summary>
+    /// <summary>Sum of the squared weights (biases excluded), for the L2 term, layer by layer in <see cref="SquareSum"/>'s order
+    /// (which an optimizer step's fused sum reproduces).</summary>
     public double SquaredWeightNorm()
     {
         double sum = 0;
-        foreach (var layer in Layers)
-            sum += System.Numerics.Tensors.TensorPrimitives.Dot(layer.Weights((ReadOnlySpan<float>)Parameters), layer.Weights((ReadOnlySpan<float>)Parameters));
+        foreach (var layer in Layers) sum += VectorMath.SquaredNorm(layer.Weights((ReadOnlySpan<float>)Parameters));
         return sum;
     }
 

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
 
@@ -21,8 +23,10 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
     protected override void BeginStep()
         => _rate = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(beta2, Steps)) / (1 - Math.Pow(beta1, Steps)));
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
     {
+        var norm = new SquareSum();
         float rate = _rate;
         float b1 = (float)beta1, b2 = (float)beta2, c1 = 1 - b1, c2 = 1 - b2;
         var m = _m.AsSpan(start, parameters.Length);
@@ -48,7 +52,9 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
                 var vi = vb2 * Vector256.LoadUnsafe(ref vr, at) + vc2 * g * g;
                 mi.StoreUnsafe(ref mr, at);
                 vi.StoreUnsafe(ref vr, at);
-                (p - vrate * mi / (Vector256.Sqrt(vi) + veps)).StoreUnsafe(ref pr, at);
+                var updated = p - vrate * mi / (Vector256.Sqrt(vi) + veps);
+                updated.StoreUnsafe(ref pr, at);
+                if (lambda != 0) norm.Add(updated);
             }
         }
         for (; i < parameters.Length; i++)
@@ -57,6 +63,8 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
             m[i] = b1 * m[i] + c1 * g;
             v[i] = b2 * v[i] + c2 * g * g;
             parameters[i] -= rate * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+            if (lambda != 0) norm.Add(parameters[i]);
         }
+        return lambda != 0 ? norm.Total : 0;
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using MlNetExtensions.Numerics;
+
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
 
 /// <summary>
@@ -9,7 +12,8 @@ internal sealed class MomentumOptimizer(double learningRate, float momentum, boo
 
     public override float[]? FirstMoments => _velocity;
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
     {
         float rate = (float)LearningRate;
         var v = _velocity.AsSpan(start, parameters.Length);
@@ -20,5 +24,7 @@ internal sealed class MomentumOptimizer(double learningRate, float momentum, boo
             v[i] = momentum * v[i] + step;
             parameters[i] += nesterov ? momentum * v[i] + step : v[i];
         }
+        // A scalar loop: the norm is summed afterwards, in the same order as everywhere else.
+        return lambda != 0 ? VectorMath.SquaredNorm(parameters) : 0;
     }
 }

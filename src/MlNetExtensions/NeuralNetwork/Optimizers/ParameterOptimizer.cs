@@ -1,3 +1,5 @@
+using MlNetExtensions.Numerics;
+
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
 
 /// <summary>
@@ -47,13 +49,17 @@ internal abstract class ParameterOptimizer
     /// <paramref name="lambda"/> on the <see cref="ParameterSegment.Penalized"/> segments and 0 on the others. The segments
     /// cover the parameters in order. The penalised gradient g + W·λ is rounded as a separate multiply and add.
     /// </summary>
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, ReadOnlySpan<ParameterSegment> segments, float lambda)
+    /// <returns>‖W‖² of the penalised segments after the step (what the next batch's L2 term sees), summed as
+    /// <see cref="MlpNetwork.SquaredWeightNorm"/> sums it; 0 when λ = 0.</returns>
+    public double Step(Span<float> parameters, ReadOnlySpan<float> gradient, ReadOnlySpan<ParameterSegment> segments, float lambda)
     {
         Steps++;
         BeginStep();
+        double squaredNorm = 0;
         foreach (var segment in segments)
-            Update(parameters.Slice(segment.Start, segment.Length), gradient.Slice(segment.Start, segment.Length), segment.Start,
+            squaredNorm += Update(parameters.Slice(segment.Start, segment.Length), gradient.Slice(segment.Start, segment.Length), segment.Start,
                 segment.Penalized ? lambda : 0f);
+        return squaredNorm;
     }
 
     /// <summary>Per-step set-up (e.g. Adam's bias-corrected rate), after <see cref="Steps"/> has counted the step.</summary>
@@ -61,6 +67,10 @@ internal abstract class ParameterOptimizer
     {
     }
 
-    /// <summary>Updates one segment, whose first parameter is number <paramref name="start"/> of the vector (for the moments).</summary>
-    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda);
+    /// <summary>
+    /// Updates one segment, whose first parameter is number <paramref name="start"/> of the vector (for the moments); when
+    /// <paramref name="lambda"/> ≠ 0, returns the updated values' sum of squares in <see cref="SquareSum"/>'s order (8 at a
+    /// time from the segment's start, then the rest), else 0.
+    /// </summary>
+    protected abstract double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda);
 }

@@ -1,13 +1,17 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
 
 /// <summary>θ ← θ − η·(g + λθ).</summary>
 internal sealed class SgdOptimizer(double learningRate) : ParameterOptimizer(learningRate)
 {
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
     {
+        var norm = new SquareSum();
         float rate = -(float)LearningRate;
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -22,13 +26,17 @@ internal sealed class SgdOptimizer(double learningRate) : ParameterOptimizer(lea
                 var p = Vector256.LoadUnsafe(ref pr, at);
                 var g = Vector256.LoadUnsafe(ref gr, at);
                 if (lambda != 0) g = p * vlambda + g;
-                (g * vrate + p).StoreUnsafe(ref pr, at);
+                var updated = g * vrate + p;
+                updated.StoreUnsafe(ref pr, at);
+                if (lambda != 0) norm.Add(updated);
             }
         }
         for (; i < parameters.Length; i++)
         {
             float g = lambda != 0 ? parameters[i] * lambda + gradient[i] : gradient[i];
             parameters[i] = g * rate + parameters[i];
+            if (lambda != 0) norm.Add(parameters[i]);
         }
+        return lambda != 0 ? norm.Total : 0;
     }
 }
