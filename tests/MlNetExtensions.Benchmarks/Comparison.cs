@@ -23,6 +23,7 @@ internal static class Comparison
         new MlpScoringComparison(),
         new MlpInitialisationExperiment(),
         new MlpQualityComparison(),
+        new MlpTextComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

@@ -213,5 +213,6 @@ internal interface IEpochRunner : IDisposable
     /// <summary>Takes over a continued model's optimizer state, when it is this optimizer's.</summary>
     void Restore(MlpTrainingState state, IChannel channel);
 
+    /// <summary>The optimizer's state for the model, taken once after the last epoch: its arrays are handed over, not copied.</summary>
     (long Steps, float[]? FirstMoments, float[]? SecondMoments) OptimizerState();
 }

@@ -79,7 +79,6 @@ internal static unsafe class SparseGemm
         if (d.Length < (long)m * n || gradient.Width != n || gradient.RowCount != k)
             throw new ArgumentException("Matrix buffers are smaller than their stated shapes.");
         var offsets = a.Offsets;
-        gradient.EnsureRoom(a.NonZeroCount);
         fixed (int* indices = a.Indices)
         fixed (float* values = a.Values, pd = d)
         {
@@ -165,8 +164,8 @@ internal static unsafe class SparseGemm
 /// first touched) of n values, starting at zero; untouched rows are implicitly zero. Memory O(k) for the slot map plus
 /// O(touched · n), never k·n. <see cref="Clear"/> costs O(touched).
 /// </summary>
-/// <remarks>The slots grow by doubling when a product touches more rows than they hold; callers size them once from the
-/// largest batch so that training allocates nothing per batch.</remarks>
+/// <remarks>The slots grow by doubling when a product touches more rows than they hold, so after the first batches have
+/// reached the most rows a batch touches, training allocates nothing more.</remarks>
 internal sealed class SparseRowAccumulator
 {
     private readonly int[] _slotOf;
@@ -216,13 +215,6 @@ internal sealed class SparseRowAccumulator
         return _values.AsSpan(slot * Width, Width);
     }
 
-    /// <summary>Room for <paramref name="more"/> newly touched rows (at most <see cref="RowCount"/> in all).</summary>
-    public void EnsureRoom(int more)
-    {
-        long needed = Math.Min((long)Count + more, RowCount);
-        if (needed > _rows.Length) Grow((int)needed);
-    }
-
     /// <summary>Forgets every touched row (O(touched)).</summary>
     public void Clear()
     {
@@ -231,12 +223,14 @@ internal sealed class SparseRowAccumulator
     }
 
     /// <summary>Writes the touched rows into the dense row-major k × n <paramref name="dense"/> (other rows untouched).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CopyTo(Span<float> dense)
     {
         for (int s = 0; s < Count; s++) Slot(s).CopyTo(dense.Slice(_rows[s] * Width, Width));
     }
 
     /// <summary>Adds the touched rows into <paramref name="dense"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddTo(Span<float> dense)
     {
         for (int s = 0; s < Count; s++)
@@ -247,6 +241,7 @@ internal sealed class SparseRowAccumulator
     }
 
     /// <summary>Adds the touched rows into the double-precision <paramref name="dense"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddTo(Span<double> dense)
     {
         for (int s = 0; s < Count; s++)
@@ -258,6 +253,7 @@ internal sealed class SparseRowAccumulator
     }
 
     /// <summary>Zeroes the touched rows in <paramref name="dense"/> (what <see cref="CopyTo"/> wrote).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ClearRowsIn(Span<float> dense)
     {
         for (int s = 0; s < Count; s++) dense.Slice(_rows[s] * Width, Width).Clear();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Data;
 using MlNetExtensions.Numerics;
 
@@ -33,6 +34,7 @@ internal sealed class FeatureBlock
     public void Clear() => Count = 0;
 
     /// <summary>Appends <paramref name="row"/> (its length checked by the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(in VBuffer<float> row)
     {
         if (Count == _capacity) throw new InvalidOperationException("The feature block is full.");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlNetExtensions.Data;
 using MlNetExtensions.Numerics;
 
@@ -35,6 +36,7 @@ internal sealed class BatchRows
     public float[] Weights { get; }
 
     /// <summary>Copies the rows <paramref name="rows"/> (indices into the held rows) of <paramref name="set"/>, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(TrainingSet set, ReadOnlySpan<int> rows)
     {
         if (_source is SparseRows sparse)
