@@ -129,11 +129,19 @@ internal sealed class TrainingDataReader
             Layout, density, rows, FeatureCount));
     }
 
-    /// <summary>An empty block of the reader's layout.</summary>
+    /// <summary>An empty block of the reader's layout (a sparse one sized from the measured density when there is one).</summary>
     public RowBlock CreateBlock(int capacity = DefaultBlockRows)
         => Layout == FeatureLayout.Sparse
-            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength, (long)capacity * Math.Min(FeatureCount, 64)))
+            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength, ExpectedNonZeros(capacity) ?? (long)capacity * Math.Min(FeatureCount, 64)))
             : new DenseRowBlock(capacity, FeatureCount);
+
+    /// <summary>
+    /// The non-zeros <paramref name="rows"/> rows should hold at the density the layout decision measured, with 5% to spare
+    /// (null when the layout was given): what the sparse arrays start at, so that they are not grown by doubling and then
+    /// trimmed, which held up to four times the rows' own size at once.
+    /// </summary>
+    private long? ExpectedNonZeros(long rows)
+        => MeasuredDensity is { } density ? (long)Math.Ceiling(1.05 * density * FeatureCount * rows) + 1024 : null;
 
     /// <summary>The label's key values (class names), or null when it has none or is not a key.</summary>
     public string[]? GetClassNames()
@@ -218,7 +226,9 @@ internal sealed class TrainingDataReader
         else
         {
             var offsets = new int[capacity + 1];
-            var indices = new int[Math.Max(16, capacity)];
+            long start = known is { } knownRows && ExpectedNonZeros(knownRows) is { } expected && budget.Allows(expected * (double)(sizeof(int) + sizeof(float)))
+                ? Math.Min(expected, Array.MaxLength) : capacity;
+            var indices = new int[Math.Max(16, start)];
             var values = new float[indices.Length];
             summary = ForEachBlock(env, channel, b =>
             {
@@ -241,7 +251,8 @@ internal sealed class TrainingDataReader
                 n += block.Count;
             });
             Array.Resize(ref offsets, n + 1);
-            if (offsets[n] != indices.Length)
+            // Trimmed only when more than an eighth is spare: the copy would briefly hold the rows twice.
+            if (indices.Length - offsets[n] > indices.Length / 8)
             {
                 Array.Resize(ref indices, offsets[n]);
                 Array.Resize(ref values, offsets[n]);
