@@ -9,4 +9,5 @@ dotnet run --project samples/MlNetExtensions.Tour -c Release
 for suite in linear logistic mlp scale; do
   dotnet run -c Release --project tests/MlNetExtensions.Benchmarks -- compare "$suite"
 done
+MLP_TEXT_DENSE=1 dotnet run -c Release --project tests/MlNetExtensions.Benchmarks -- compare mlp-text
 tests/MlNetExtensions.Benchmarks/compare-with-sklearn.sh "$@"
