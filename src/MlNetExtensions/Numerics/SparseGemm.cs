@@ -195,6 +195,9 @@ internal sealed class SparseRowAccumulator
     /// <summary>The touched row indices, in slot order.</summary>
     public ReadOnlySpan<int> Rows => _rows.AsSpan(0, Count);
 
+    /// <summary>The slot of row <paramref name="row"/>, or −1 when it is untouched.</summary>
+    public int SlotOf(int row) => _slotOf[row];
+
     /// <summary>The values of slot <paramref name="slot"/> (row <c>Rows[slot]</c>).</summary>
     public ReadOnlySpan<float> Slot(int slot) => _values.AsSpan(slot * Width, Width);
 

@@ -112,18 +112,26 @@ internal static class VectorMath
     }
 
     /// <summary>Σx² in double, in <see cref="SquareSum"/>'s order (8 values at a time from the start, then the rest).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SquaredNorm(ReadOnlySpan<float> values)
     {
         var sum = new SquareSum();
+        AddSquares(ref sum, values);
+        return sum.Total;
+    }
+
+    /// <summary>Adds the squares of <paramref name="values"/> to <paramref name="sum"/>, 8 at a time from the start, then the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddSquares(ref SquareSum sum, ReadOnlySpan<float> values)
+    {
+        var local = sum;
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             ref float start = ref MemoryMarshal.GetReference(values);
-            for (; i + 8 <= values.Length; i += 8) sum.Add(Vector256.LoadUnsafe(ref start, (nuint)i));
+            for (; i + 8 <= values.Length; i += 8) local.Add(Vector256.LoadUnsafe(ref start, (nuint)i));
         }
-        for (; i < values.Length; i++) sum.Add(values[i]);
-        return sum.Total;
+        for (; i < values.Length; i++) local.Add(values[i]);
+        sum = local;
     }
 }
 

@@ -1,5 +1,6 @@
 using MlNetExtensions.NeuralNetwork;
 using MlNetExtensions.NeuralNetwork.Optimizers;
+using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions.Tests.NeuralNetwork;
 
@@ -51,6 +52,41 @@ public class MlpOptimizerTests
                 Assert.Equal((before[i] * lambda + gradient[i]) * -rate + before[i], network.Parameters[i]);
             for (int i = layer.Offset + layer.WeightCount; i < layer.Offset + layer.ParameterCount; i++)
                 Assert.Equal(gradient[i] * -rate + before[i], network.Parameters[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(MlpOptimizer.Sgd, 5)]
+    [InlineData(MlpOptimizer.Momentum, 32)]
+    [InlineData(MlpOptimizer.Adam, 5)]
+    [InlineData(MlpOptimizer.Adam, 32)]
+    public void Step_ReadingTheFirstLayerFromTouchedRows_EqualsTheStepOverTheDenseGradient(MlpOptimizer kind, int hidden)
+    {
+        // Two halves' accumulators touching some of 61 rows (a few in both): their dense sum is the reference gradient.
+        var (network, rest) = Problem([61, hidden, 3], seed: 7);
+        int w0 = network.FirstLayerWeightCount;
+        var halves = new[] { new SparseRowAccumulator(61, hidden, 4), new SparseRowAccumulator(61, hidden, 4) };
+        var rng = new Random(8);
+        var dense = (float[])rest.Clone();
+        Array.Clear(dense, 0, w0);
+        foreach (var half in halves)
+            foreach (int row in Enumerable.Range(0, 61).Where(_ => rng.NextDouble() < 0.2))
+            {
+                var values = half.RowFor(row);
+                for (int j = 0; j < hidden; j++) values[j] = (float)(rng.NextDouble() - 0.5);
+                var target = dense.AsSpan(row * hidden, hidden);
+                System.Numerics.Tensors.TensorPrimitives.Add(target, values, target);
+            }
+        var sparseNetwork = new MlpNetwork(network.LayerSizes, network.ActivationKind, network.LeakyReluSlope, (float[])network.Parameters.Clone());
+        var a = Create(kind, network.Parameters.Length);
+        var b = Create(kind, network.Parameters.Length);
+        for (int step = 0; step < 3; step++)
+        {
+            double expected = a.Step(network.Parameters, dense, network.Segments(), 0.01f);
+            double actual = b.Step(sparseNetwork.Parameters, rest.AsSpan(w0), sparseNetwork.Segments(), 0.01f,
+                new SparseRowGradient(halves[0], halves[1]));
+            Assert.Equal(network.Parameters, sparseNetwork.Parameters);
+            Assert.Equal(expected, actual);
         }
     }
 }

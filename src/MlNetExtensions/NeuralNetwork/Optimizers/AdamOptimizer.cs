@@ -24,9 +24,9 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
         => _rate = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(beta2, Steps)) / (1 - Math.Pow(beta1, Steps)));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda, ref SquareSum norm)
     {
-        var norm = new SquareSum();
+        var sum = norm;
         float rate = _rate;
         float b1 = (float)beta1, b2 = (float)beta2, c1 = 1 - b1, c2 = 1 - b2;
         var m = _m.AsSpan(start, parameters.Length);
@@ -54,7 +54,7 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
                 vi.StoreUnsafe(ref vr, at);
                 var updated = p - vrate * mi / (Vector256.Sqrt(vi) + veps);
                 updated.StoreUnsafe(ref pr, at);
-                if (lambda != 0) norm.Add(updated);
+                if (lambda != 0) sum.Add(updated);
             }
         }
         for (; i < parameters.Length; i++)
@@ -63,8 +63,8 @@ internal sealed class AdamOptimizer(double learningRate, double beta1, double be
             m[i] = b1 * m[i] + c1 * g;
             v[i] = b2 * v[i] + c2 * g * g;
             parameters[i] -= rate * m[i] / (MathF.Sqrt(v[i]) + epsilon);
-            if (lambda != 0) norm.Add(parameters[i]);
+            if (lambda != 0) sum.Add(parameters[i]);
         }
-        return lambda != 0 ? norm.Total : 0;
+        norm = sum;
     }
 }

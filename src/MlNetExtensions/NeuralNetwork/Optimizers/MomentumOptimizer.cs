@@ -13,7 +13,7 @@ internal sealed class MomentumOptimizer(double learningRate, float momentum, boo
     public override float[]? FirstMoments => _velocity;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda, ref SquareSum norm)
     {
         float rate = (float)LearningRate;
         var v = _velocity.AsSpan(start, parameters.Length);
@@ -24,7 +24,7 @@ internal sealed class MomentumOptimizer(double learningRate, float momentum, boo
             v[i] = momentum * v[i] + step;
             parameters[i] += nesterov ? momentum * v[i] + step : v[i];
         }
-        // A scalar loop: the norm is summed afterwards, in the same order as everywhere else.
-        return lambda != 0 ? VectorMath.SquaredNorm(parameters) : 0;
+        // A scalar loop: the squares are added afterwards, in the same order as everywhere else.
+        if (lambda != 0) VectorMath.AddSquares(ref norm, parameters);
     }
 }

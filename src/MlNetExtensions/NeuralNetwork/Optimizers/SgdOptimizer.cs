@@ -9,9 +9,9 @@ namespace MlNetExtensions.NeuralNetwork.Optimizers;
 internal sealed class SgdOptimizer(double learningRate) : ParameterOptimizer(learningRate)
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override double Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda, ref SquareSum norm)
     {
-        var norm = new SquareSum();
+        var sum = norm;
         float rate = -(float)LearningRate;
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -28,15 +28,15 @@ internal sealed class SgdOptimizer(double learningRate) : ParameterOptimizer(lea
                 if (lambda != 0) g = p * vlambda + g;
                 var updated = g * vrate + p;
                 updated.StoreUnsafe(ref pr, at);
-                if (lambda != 0) norm.Add(updated);
+                if (lambda != 0) sum.Add(updated);
             }
         }
         for (; i < parameters.Length; i++)
         {
             float g = lambda != 0 ? parameters[i] * lambda + gradient[i] : gradient[i];
             parameters[i] = g * rate + parameters[i];
-            if (lambda != 0) norm.Add(parameters[i]);
+            if (lambda != 0) sum.Add(parameters[i]);
         }
-        return lambda != 0 ? norm.Total : 0;
+        norm = sum;
     }
 }

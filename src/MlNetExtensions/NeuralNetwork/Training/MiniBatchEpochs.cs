@@ -20,9 +20,8 @@ namespace MlNetExtensions.NeuralNetwork.Training;
 /// </para>
 /// <para>
 /// On sparse rows each piece keeps its first-layer weight gradient as the rows its non-zeros touch
-/// (<see cref="SparseRowAccumulator"/>); they are written into the one gradient vector (whose first-layer rows are zero
-/// between batches), the optimizer steps over every parameter, and the touched rows are zeroed again: O(touched rows)
-/// per batch for the gradient instead of clearing or summing the d × hidden matrix. The values are the dense path's.
+/// (<see cref="SparseRowAccumulator"/>), and the optimizer reads them from there (<see cref="SparseRowGradient"/>) as
+/// it steps over every parameter: no d × hidden gradient is held, cleared or summed. The values are the dense path's.
 /// </para>
 /// </remarks>
 internal sealed class MiniBatchEpochs : IEpochRunner
@@ -57,11 +56,12 @@ internal sealed class MiniBatchEpochs : IEpochRunner
         BatchSize = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
         _optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
         _segments = network.Segments();
-        _gradient = new float[network.Parameters.Length];
+        // Every parameter's gradient but, on sparse rows, the first layer's weights (the step reads those from the pieces).
+        _gradient = new float[network.Parameters.Length - (_sparse ? network.FirstLayerWeightCount : 0)];
         _batch = new BatchRows(train.Features, BatchSize);
         _order = new int[n];
-        // Dense rows in one piece write the gradient in place; every other piece has a gradient of its own.
-        _whole = new BatchPart(network, loss, units, BatchSize, _batch, _sparse ? null : _gradient);
+        // A batch in one piece writes the gradient in place; the halves have gradients of their own.
+        _whole = new BatchPart(network, loss, units, BatchSize, _batch, _gradient);
         if (BatchSize >= SplitMinimumRows)
         {
             _first = new BatchPart(network, loss, units, (BatchSize + 1) / 2, _batch, null);
@@ -132,55 +132,22 @@ internal sealed class MiniBatchEpochs : IEpochRunner
                 batchLoss = _whole.Loss;
             }
             if (!double.IsFinite(batchLoss)) return (batchLoss, null);
-            CollectGradient(split);
+            if (split) System.Numerics.Tensors.TensorPrimitives.Add(_first!.Gradient, _second!.Gradient, _gradient);
             // The batch's mean loss plus its penalty, both at the weights the batch saw, weighted by the batch's weight:
             // scikit-learn's loss_curve_ (and so its n_iter_no_change test) adds them up the same way.
             epochLoss += batchLoss + 0.5 * _lambda * squaredNorm * weightSum;
-            squaredNorm = _optimizer.Step(_network.Parameters, _gradient, _segments, _lambda);
-            if (_sparse) ClearFirstLayerRows(split);
+            var firstLayer = !_sparse ? default : split ? new SparseRowGradient(_first!.FirstLayer!, _second!.FirstLayer) : new SparseRowGradient(_whole.FirstLayer!);
+            squaredNorm = _optimizer.Step(_network.Parameters, _gradient, _segments, _lambda, firstLayer);
         }
         return (epochLoss / _trainWeight, null);
-    }
-
-    /// <summary>
-    /// The batch's gradient into <see cref="_gradient"/>: the halves' sum (first + second, element by element), or the one
-    /// piece's. Sparse pieces write their touched first-layer rows into the zero rows of the gradient, the second half
-    /// adding to the first's, which gives the dense sum's values (a row a half does not touch is an exact zero there).
-    /// </summary>
-    private void CollectGradient(bool split)
-    {
-        int skipped = _sparse ? _network.FirstLayerWeightCount : 0;
-        var rest = _gradient.AsSpan(skipped);
-        if (split) System.Numerics.Tensors.TensorPrimitives.Add(_first!.Gradient, _second!.Gradient, rest);
-        else if (_sparse) _whole.Gradient.CopyTo(rest);
-        if (!_sparse) return;
-        var firstLayer = _gradient.AsSpan(0, skipped);
-        if (split)
-        {
-            _first!.FirstLayer!.CopyTo(firstLayer);
-            _second!.FirstLayer!.AddTo(firstLayer);
-        }
-        else _whole.FirstLayer!.CopyTo(firstLayer);
-    }
-
-    /// <summary>Zeroes the first-layer rows <see cref="CollectGradient"/> wrote, so that they are zero for the next batch.</summary>
-    private void ClearFirstLayerRows(bool split)
-    {
-        var firstLayer = _gradient.AsSpan(0, _network.FirstLayerWeightCount);
-        if (split)
-        {
-            _first!.FirstLayer!.ClearRowsIn(firstLayer);
-            _second!.FirstLayer!.ClearRowsIn(firstLayer);
-        }
-        else _whole.FirstLayer!.ClearRowsIn(firstLayer);
     }
 
     public void Dispose() => _worker?.Dispose();
 
     /// <summary>
-    /// A piece of a batch (half of it, or all of it): its rows' forward pass, loss and gradient, in buffers of its own. Its
-    /// gradient has the network's layout, from the first layer's biases on when the rows are sparse (the first layer's
-    /// weight gradient is then <see cref="FirstLayer"/>'s touched rows).
+    /// A piece of a batch (half of it, or all of it): its rows' forward pass, loss and gradient (a whole batch's into the
+    /// epoch's gradient, a half's into its own). The gradient has the network's layout, from the first layer's biases on when
+    /// the rows are sparse (the first layer's weight gradient is then <see cref="FirstLayer"/>'s touched rows).
     /// </summary>
     private sealed class BatchPart
     {
@@ -196,7 +163,7 @@ internal sealed class MiniBatchEpochs : IEpochRunner
         /// <param name="units">Output units.</param>
         /// <param name="capacity">The most rows the piece holds.</param>
         /// <param name="batch">The batch the piece's rows are in.</param>
-        /// <param name="gradient">Where the gradient goes (dense rows), or null for an array of its own.</param>
+        /// <param name="gradient">Where the gradient goes, or null for an array of its own.</param>
         public BatchPart(MlpNetwork network, OutputLoss loss, int units, int capacity, BatchRows batch, float[]? gradient)
         {
             (_network, _loss, _units, _batch) = (network, loss, units, batch);
