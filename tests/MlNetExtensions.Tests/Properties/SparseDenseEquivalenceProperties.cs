@@ -118,8 +118,8 @@ public class SparseDenseEquivalenceProperties
 
     /// <summary>
     /// An MLP case that reaches every path: task (regression, binary, multiclass), optimizer (Adam, SGD, momentum, L-BFGS),
-    /// hidden layers ([], [6], [5, 3]), batches of 16 rows or one batch of ≥ 128 rows (split in halves), λ zero or not, and
-    /// the threads of each of the two fits.
+    /// hidden layers ([], [6], [5, 3]), batches of 16 rows or one batch of ≥ 128 rows (split in halves), λ zero or not,
+    /// early stopping (its split and validation loss) or not, and the threads of each of the two fits.
     /// </summary>
     private static readonly Gen<(int N, int D, double Density, int Seed, int Task, int Optimizer, int Shape, bool Split, bool L2, int Threads)> MlpCases =
         Gen.Select(Shapes, Gen.Int[0, 2], Gen.Int[0, 3], Gen.Int[0, 2], Gen.Bool, Gen.Bool, Gen.Int[0, 3])
@@ -139,7 +139,7 @@ public class SparseDenseEquivalenceProperties
             HiddenLayerSizes = HiddenShapes[c.Shape], Optimizer = Optimizers[c.Optimizer], LearningRate = Optimizers[c.Optimizer] == MlpOptimizer.Adam ? 1e-2 : 1e-3,
             Momentum = 0.9, NumberOfEpochs = 4, BatchSize = c.Split ? c.N : 16, L2Regularization = c.L2 ? 1e-2 : 0,
             ExampleWeightColumnName = "Weight", Seed = c.Seed, FeatureLayout = layout, NumberOfThreads = threads,
-            StopOnTrainingLossPlateau = false,
+            StopOnTrainingLossPlateau = false, EarlyStopping = (c.Seed & 4) != 0,
         };
         switch (c.Task)
         {
@@ -173,6 +173,7 @@ public class SparseDenseEquivalenceProperties
                 Assert.Equal(dense.GetBiases(l), sparse.GetBiases(l));
             }
             Assert.Equal(dense.TrainingLoss, sparse.TrainingLoss);
+            Assert.Equal(dense.ValidationLoss, sparse.ValidationLoss);
             Assert.Equal(dense.OptimizerSteps, sparse.OptimizerSteps);
         }, iter: Cases);
 

@@ -52,7 +52,8 @@ internal sealed class LbfgsEpochs : IEpochRunner
             int most = 0;
             for (int start = 0; start < sparse.Count; start += _workspace.BatchCapacity)
                 most = Math.Max(most, sparse.Offsets[Math.Min(start + _workspace.BatchCapacity, sparse.Count)] - sparse.Offsets[start]);
-            _firstLayer = new SparseRowAccumulator(first.Inputs, first.Outputs, most);
+            // Grown by doubling if a block touches more rows (text rows share most of theirs), as the mini-batch pieces.
+            _firstLayer = new SparseRowAccumulator(first.Inputs, first.Outputs, Math.Max(1024, most / 10));
         }
         _blockGradient = new float[network.Parameters.Length - skipped];
         _gradient = new float[network.Parameters.Length];
