@@ -38,7 +38,8 @@ internal static class BinaryTour
         var prepare = ml.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Boolean)
             .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false));
 
-        // The standardised train split is linearly separable: without L2 there is no finite optimum. The trainer says so.
+        // The standardised train split is linearly separable: without L2 (the default is λ = 1e-4) there is no finite
+        // optimum. The trainer says so.
         var warnings = new List<string>();
         void Listen(object? sender, LoggingEventArgs e)
         {
@@ -46,7 +47,7 @@ internal static class BinaryTour
                 warnings.Add(e.Message[(e.Message.IndexOf("] ", StringComparison.Ordinal) + 2)..]);
         }
         ml.Log += Listen;
-        var unpenalised = prepare.Append(ml.BinaryClassification.Trainers.BceLogisticRegression()).Fit(train);
+        var unpenalised = prepare.Append(ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: 0)).Fit(train);
         ml.Log -= Listen;
         Console.WriteLine($"Without L2, BceLogisticRegression stopped after {unpenalised.LastTransformer.Model.SubModel.GetTrainingReport().Iterations} " +
                           $"Newton steps and logged: \"{warnings.FirstOrDefault() ?? "(no warning)"}\"");

@@ -9,7 +9,7 @@ internal sealed class ConsoleProgressBar : IProgress<TrainerComparisonProgress>
 
     public void Report(TrainerComparisonProgress value)
     {
-        bool finished = value.Stage is "done" or "failed";
+        bool finished = value.Stage is TrainerComparisonStage.Done or TrainerComparisonStage.Failed;
         int completed = value.Index + (finished ? 1 : 0);
         if (Console.IsOutputRedirected)
         {

@@ -61,8 +61,15 @@ internal static class MlpTour
         var logistic = ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: 1e-3).Fit(train);
         var mlp = ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [8], Activation = MlpActivation.Tanh, LearningRate = 0.02, BatchSize = 32, NumberOfEpochs = 400, Seed = 0,
-            EarlyStopping = true, ValidationFraction = 0.2, Patience = 40,
+            HiddenLayerSizes = [8],
+            Activation = MlpActivation.Tanh,
+            LearningRate = 0.02,
+            BatchSize = 32,
+            NumberOfEpochs = 400,
+            Seed = 0,
+            EarlyStopping = true,
+            ValidationFraction = 0.2,
+            Patience = 40,
         }).Fit(train);
         double logisticAccuracy = ml.BinaryClassification.Evaluate(logistic.Transform(test)).Accuracy;
         double mlpAccuracy = ml.BinaryClassification.Evaluate(mlp.Transform(test)).Accuracy;
@@ -100,7 +107,12 @@ internal static class MlpTour
         var prepare = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMeanVariance("Features"));
         var mlpTrainer = ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [16], Activation = MlpActivation.Tanh, LearningRate = 0.01, BatchSize = 16, NumberOfEpochs = 200, Seed = 0,
+            HiddenLayerSizes = [16],
+            Activation = MlpActivation.Tanh,
+            LearningRate = 0.01,
+            BatchSize = 16,
+            NumberOfEpochs = 200,
+            Seed = 0,
         });
         var candidates = new (string Name, IEstimator<ITransformer> Trainer)[]
         {

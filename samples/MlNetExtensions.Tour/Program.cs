@@ -11,3 +11,4 @@ var ml = new MLContext(seed: 0);
 RegressionTour.Run(ml, output);
 BinaryTour.Run(ml, output);
 MlpTour.Run(ml, output);
+TextTour.Run(ml, output);

@@ -17,6 +17,7 @@ internal static class Comparison
     [
         new LinearRegressionComparison(),
         new LogisticRegressionComparison(),
+        new WideLogisticComparison(),
         new SklearnComparison(),
         new ScaleComparison(),
         new MlpComparison(),

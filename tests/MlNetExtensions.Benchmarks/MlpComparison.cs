@@ -22,8 +22,15 @@ internal sealed class MlpComparison : IComparisonSuite
         var holdout = Classification(ml, 20_000, seed: 2);
         var options = new MlpOptions
         {
-            HiddenLayerSizes = [Hidden], Activation = MlpActivation.Relu, Optimizer = MlpOptimizer.Adam, LearningRate = 1e-3,
-            BatchSize = Batch, NumberOfEpochs = Epochs, L2Regularization = 1e-4, Shuffle = true, Seed = 0,
+            HiddenLayerSizes = [Hidden],
+            Activation = MlpActivation.Relu,
+            Optimizer = MlpOptimizer.Adam,
+            LearningRate = 1e-3,
+            BatchSize = Batch,
+            NumberOfEpochs = Epochs,
+            L2Regularization = 1e-4,
+            Shuffle = true,
+            Seed = 0,
         };
         // For the scikit-learn side of the comparison: the same rows as CSV (f0..f49, Label), when asked for.
         if (Environment.GetEnvironmentVariable("MLP_BENCHMARK_CSV_DIR") is { Length: > 0 } csvDir)
@@ -45,7 +52,7 @@ internal sealed class MlpComparison : IComparisonSuite
         var phases = new List<string>();
         void Record(object? _, LoggingEventArgs e)
         {
-            if (e.Source == "Mlp" && (e.RawMessage.StartsWith("Read ") || e.RawMessage.StartsWith("Trained in"))) phases.Add(e.RawMessage);
+            if (e.Source == "Mlp" && (e.RawMessage.StartsWith("Read ", StringComparison.Ordinal) || e.RawMessage.StartsWith("Trained in", StringComparison.Ordinal))) phases.Add(e.RawMessage);
         }
         ml.Log += Record;
         var model = mlp.Fit(train);

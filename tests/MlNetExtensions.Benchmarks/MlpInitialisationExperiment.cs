@@ -41,7 +41,7 @@ internal sealed class MlpInitialisationExperiment : IComparisonSuite
     {
         var (wineTrain, wineTest) = SklearnComparison.Standardised(DenseSet.FromCsv("wine.train.csv"), DenseSet.FromCsv("wine.test.csv"));
         var cases = new List<Case>();
-        int wineSeeds = Environment.GetCommandLineArgs().FirstOrDefault(a => a.StartsWith("--wine-seeds=")) is { } a ? int.Parse(a[13..]) : 5;
+        int wineSeeds = Environment.GetCommandLineArgs().FirstOrDefault(a => a.StartsWith("--wine-seeds=", StringComparison.Ordinal)) is { } a ? int.Parse(a[13..], CultureInfo.InvariantCulture) : 5;
         for (int seed = 0; seed < wineSeeds; seed++)
             cases.Add(new($"wine{seed}", $"wine, seed {seed}", wineTrain, wineTest, [32], 200, seed, 3, false));
         if (!Environment.GetCommandLineArgs().Contains("--wine-only"))
@@ -65,14 +65,24 @@ internal sealed class MlpInitialisationExperiment : IComparisonSuite
                 foreach (var (name, from, save) in new[] { ("sklearn", (string?)null, (string?)$"sk-{c.Id}"), ("sklearn from ours", $"ours-{c.Id}", null) })
                     spec.Add(new JsonObject
                     {
-                        ["name"] = $"{c.Id} {name}", ["model"] = "MLPClassifier",
+                        ["name"] = $"{c.Id} {name}",
+                        ["model"] = "MLPClassifier",
                         ["params"] = JsonSerializer.SerializeToNode(new
                         {
-                            hidden = c.Hidden, activation = "relu", learning_rate = 1e-3, batch_size = 200, epochs = c.Epochs,
-                            alpha = 1e-4 * Math.Min(200, c.Train.N), seed = c.Seed, init_from = from, save_init = save,
+                            hidden = c.Hidden,
+                            activation = "relu",
+                            learning_rate = 1e-3,
+                            batch_size = 200,
+                            epochs = c.Epochs,
+                            alpha = 1e-4 * Math.Min(200, c.Train.N),
+                            seed = c.Seed,
+                            init_from = from,
+                            save_init = save,
                         }),
-                        ["train_x"] = c.Train.Name + ".x.npy", ["train_y"] = c.Train.Name + ".y.npy",
-                        ["test_x"] = c.Test.Name + ".x.npy", ["test_y"] = c.Test.Name + ".y.npy",
+                        ["train_x"] = c.Train.Name + ".x.npy",
+                        ["train_y"] = c.Train.Name + ".y.npy",
+                        ["test_x"] = c.Test.Name + ".x.npy",
+                        ["test_y"] = c.Test.Name + ".y.npy",
                     });
             }
             File.WriteAllText(Path.Combine(folder, "jobs.json"), spec.ToJsonString());
@@ -101,10 +111,10 @@ internal sealed class MlpInitialisationExperiment : IComparisonSuite
                 row.Add(F(Metric(theirs[$"{c.Id} sklearn from ours"], c)));
                 foreach (var v in Variants) row.Add(F(TrainOurs(c, Initial(c, v))));
                 output.WriteLine("| " + string.Join(" | ", row) + " |");
-                if (c.Id.StartsWith("wine"))
+                if (c.Id.StartsWith("wine", StringComparison.Ordinal))
                     for (int i = 1; i < row.Count; i++) sums[i - 1] += double.Parse(row[i], CultureInfo.InvariantCulture);
             }
-            int wines = cases.Count(c => c.Id.StartsWith("wine"));
+            int wines = cases.Count(c => c.Id.StartsWith("wine", StringComparison.Ordinal));
             output.WriteLine("| wine, mean over seeds | " + string.Join(" | ", sums.Select(v => F(v / wines))) + " |");
         }
         finally

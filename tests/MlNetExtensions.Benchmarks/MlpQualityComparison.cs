@@ -28,7 +28,7 @@ internal sealed class MlpQualityComparison : IComparisonSuite
         var jobs = new List<Job>();
         var (wineRawTrain, wineRawTest) = (DenseSet.FromCsv("wine.train.csv"), DenseSet.FromCsv("wine.test.csv"));
         var (wineTrain, wineTest) = SklearnComparison.Standardised(wineRawTrain, wineRawTest);
-        int wineSeeds = Environment.GetCommandLineArgs().FirstOrDefault(a => a.StartsWith("--wine-seeds=")) is { } a ? int.Parse(a[13..]) : 5;
+        int wineSeeds = Environment.GetCommandLineArgs().FirstOrDefault(a => a.StartsWith("--wine-seeds=", StringComparison.Ordinal)) is { } a ? int.Parse(a[13..], CultureInfo.InvariantCulture) : 5;
         for (int seed = 0; seed < wineSeeds; seed++)
         {
             int s = seed;
@@ -49,7 +49,12 @@ internal sealed class MlpQualityComparison : IComparisonSuite
                     new { hidden, epochs = 10, alpha = 1e-4 * 200, batch_size = 200, seed = 0 },
                     ml => Accuracy(ml, ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
                     {
-                        HiddenLayerSizes = h, BatchSize = 200, NumberOfEpochs = 10, L2Regularization = 1e-4, LearningRate = 1e-3, Seed = 0,
+                        HiddenLayerSizes = h,
+                        BatchSize = 200,
+                        NumberOfEpochs = 10,
+                        L2Regularization = 1e-4,
+                        LearningRate = 1e-3,
+                        Seed = 0,
                     }), ten, ten)));
             }
         }
@@ -76,9 +81,13 @@ internal sealed class MlpQualityComparison : IComparisonSuite
                     if (written.Add(set.Name)) set.WriteNpy(folder);
                 spec.Add(new JsonObject
                 {
-                    ["name"] = job.Name, ["model"] = job.Model, ["params"] = JsonSerializer.SerializeToNode(job.Params),
-                    ["train_x"] = job.Train.Name + ".x.npy", ["train_y"] = job.Train.Name + ".y.npy",
-                    ["test_x"] = job.Test.Name + ".x.npy", ["test_y"] = job.Test.Name + ".y.npy",
+                    ["name"] = job.Name,
+                    ["model"] = job.Model,
+                    ["params"] = JsonSerializer.SerializeToNode(job.Params),
+                    ["train_x"] = job.Train.Name + ".x.npy",
+                    ["train_y"] = job.Train.Name + ".y.npy",
+                    ["test_x"] = job.Test.Name + ".x.npy",
+                    ["test_y"] = job.Test.Name + ".y.npy",
                 });
             }
             File.WriteAllText(Path.Combine(folder, "jobs.json"), spec.ToJsonString());
@@ -99,7 +108,7 @@ internal sealed class MlpQualityComparison : IComparisonSuite
                 {
                     var ml = new MLContext(seed: 0);
                     var epochs = new List<int>();
-                    ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Epoch ")) lock (epochs) epochs.Add(1); };
+                    ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Epoch ", StringComparison.Ordinal)) lock (epochs) epochs.Add(1); };
                     double ours = job.Ours(ml);
                     var them = theirs?.GetValueOrDefault(job.Name);
                     string key = table == "ten" ? "train_metric" : "metric";

@@ -59,7 +59,7 @@ internal sealed class MlpScoringComparison : IComparisonSuite
                 ("ML.NET LbfgsLogisticRegression (linear, for scale)", lbfgs, "Probability"),
             };
             var batchMs = Comparison.MedianMilliseconds(5, contenders.Select(c => (Action)(() => ScorePass(c.Model.Transform(train), c.Column))).ToArray());
-            var singleUs = SingleRowMicroseconds(ml, contenders.Select(c => c.Name.StartsWith("ONNX") ? null : c.Model).ToArray());
+            var singleUs = SingleRowMicroseconds(ml, contenders.Select(c => c.Name.StartsWith("ONNX", StringComparison.Ordinal) ? null : c.Model).ToArray());
 
             output.WriteLine();
             output.WriteLine($"### MLP scoring, {N:N0} × {D} → {hidden} → 1 (ReLU, binary), in-memory IDataView; zip {zipBytes:N0} bytes, " +

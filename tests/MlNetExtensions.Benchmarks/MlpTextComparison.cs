@@ -99,7 +99,7 @@ internal sealed class MlpTextComparison : IComparisonSuite
         if (Environment.GetEnvironmentVariable("MLP_TEXT_DENSE") == "1")
         {
             var dense = ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
-                { HiddenLayerSizes = [Hidden], NumberOfEpochs = Epochs, Seed = 0, FeatureLayout = FeatureLayout.Dense });
+            { HiddenLayerSizes = [Hidden], NumberOfEpochs = Epochs, Seed = 0, FeatureLayout = FeatureLayout.Dense });
             var clock = Stopwatch.StartNew();
             var denseModel = dense.Fit(train);
             double denseMs = clock.Elapsed.TotalMilliseconds;
@@ -153,7 +153,8 @@ internal sealed class MlpTextComparison : IComparisonSuite
         var sampler = new Thread(() =>
         {
             while (!stop.Wait(2)) peak = Math.Max(peak, GC.GetTotalMemory(false));
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         long allocatedBefore = GC.GetTotalAllocatedBytes(true);
         sampler.Start();
         fit();

@@ -108,8 +108,13 @@ internal sealed class SklearnComparison : IComparisonSuite
                 var (testX, testY) = job.Test.WriteNpy(folder);
                 spec.Add(new JsonObject
                 {
-                    ["name"] = job.Name, ["model"] = job.Model, ["params"] = JsonSerializer.SerializeToNode(job.Params),
-                    ["train_x"] = trainX, ["train_y"] = trainY, ["test_x"] = testX, ["test_y"] = testY,
+                    ["name"] = job.Name,
+                    ["model"] = job.Model,
+                    ["params"] = JsonSerializer.SerializeToNode(job.Params),
+                    ["train_x"] = trainX,
+                    ["train_y"] = trainY,
+                    ["test_x"] = testX,
+                    ["test_y"] = testY,
                 });
             }
             File.WriteAllText(Path.Combine(folder, "jobs.json"), spec.ToJsonString());
@@ -219,9 +224,17 @@ internal sealed class SklearnComparison : IComparisonSuite
         // here) and both fit the label as it is (scikit-learn does not standardise it).
         var options = new MlpOptions
         {
-            HiddenLayerSizes = hidden, Activation = MlpActivation.Relu, Optimizer = optimizer, LearningRate = learningRate,
-            BatchSize = batch, NumberOfEpochs = epochs, L2Regularization = 1e-4, Shuffle = true, Seed = 0,
-            StopOnTrainingLossPlateau = false, StandardizeLabel = false,
+            HiddenLayerSizes = hidden,
+            Activation = MlpActivation.Relu,
+            Optimizer = optimizer,
+            LearningRate = learningRate,
+            BatchSize = batch,
+            NumberOfEpochs = epochs,
+            L2Regularization = 1e-4,
+            Shuffle = true,
+            Seed = 0,
+            StopOnTrainingLossPlateau = false,
+            StandardizeLabel = false,
         };
         var data = train.ToDataView(ml);
         IEstimator<ITransformer> trainer = task == MlpTask.Regression

@@ -24,7 +24,8 @@ var model = ml.Model.Load(args[0], out _);
 try
 {
     var scored = model.Transform(data);
-    var columns = new[] { "Score", "Probability", "PredictedLabel" }.Where(c => scored.Schema.GetColumnOrNull(c) is not null).ToArray();
+    string[] outputs = ["Score", "Probability", "PredictedLabel"];
+    var columns = outputs.Where(c => scored.Schema.GetColumnOrNull(c) is not null).ToArray();
     Console.WriteLine(string.Join('\t', columns));
     using var cursor = scored.GetRowCursor(columns.Select(c => scored.Schema[c]));
     var getters = columns.Select(c => MakeGetter(cursor, scored.Schema[c])).ToArray();

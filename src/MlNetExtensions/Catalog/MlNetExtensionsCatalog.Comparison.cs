@@ -5,10 +5,6 @@ namespace MlNetExtensions;
 
 public static partial class MlNetExtensionsCatalog
 {
-    private static readonly string[] RegressionMetricNames = ["R²", "RMSE", "MAE"];
-    private static readonly string[] BinaryMetricNames = ["Accuracy", "AUC", "F1", "LogLoss"];
-    private static readonly string[] MulticlassMetricNames = ["MicroAccuracy", "MacroAccuracy", "LogLoss"];
-
     /// <summary>
     /// Fits every candidate on <paramref name="trainData"/> and evaluates it on <paramref name="testData"/> with ML.NET's
     /// regression evaluator: R², RMSE, MAE, fit time, scoring throughput and saved model size. A candidate that throws is
@@ -25,8 +21,8 @@ public static partial class MlNetExtensionsCatalog
         IEnumerable<TrainerCandidate> candidates, string labelColumnName = "Label", IProgress<TrainerComparisonProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return TrainerComparisonRunner.HoldOut("Regression, hold-out", RegressionMetricNames, trainData, testData, List(candidates),
-            scored => RegressionMetrics(catalog.Evaluate(scored, labelColumnName)), progress);
+        return TrainerComparisonRunner.HoldOut("Regression, hold-out", TaskMetrics.Regression.Names, trainData, testData, List(candidates),
+            scored => TaskMetrics.Regression.Read(catalog.Evaluate(scored, labelColumnName)), progress);
     }
 
     /// <summary>As <see cref="CompareTrainers(RegressionCatalog, IDataView, IDataView, IEnumerable{TrainerCandidate}, string, IProgress{TrainerComparisonProgress}?)"/>,
@@ -38,8 +34,8 @@ public static partial class MlNetExtensionsCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         CheckFolds(numberOfFolds);
-        return TrainerComparisonRunner.CrossValidated($"Regression, {numberOfFolds}-fold cross-validation", RegressionMetricNames, data,
-            List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), RegressionMetrics, progress);
+        return TrainerComparisonRunner.CrossValidated($"Regression, {numberOfFolds}-fold cross-validation", TaskMetrics.Regression.Names, data,
+            List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), TaskMetrics.Regression.Read, progress);
     }
 
     /// <summary>
@@ -58,10 +54,10 @@ public static partial class MlNetExtensionsCatalog
         IEnumerable<TrainerCandidate> candidates, string labelColumnName = "Label", IProgress<TrainerComparisonProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return TrainerComparisonRunner.HoldOut("Binary classification, hold-out", BinaryMetricNames, trainData, testData, List(candidates),
-            scored => scored.Schema.GetColumnOrNull("Probability") is null
-                ? BinaryMetrics(catalog.EvaluateNonCalibrated(scored, labelColumnName))
-                : BinaryMetrics(catalog.Evaluate(scored, labelColumnName)), progress);
+        return TrainerComparisonRunner.HoldOut("Binary classification, hold-out", TaskMetrics.Binary.Names, trainData, testData, List(candidates),
+            scored => TaskMetrics.Binary.Read(scored.Schema.GetColumnOrNull("Probability") is null
+                ? catalog.EvaluateNonCalibrated(scored, labelColumnName)
+                : catalog.Evaluate(scored, labelColumnName)), progress);
     }
 
     /// <summary>Binary comparison with metrics averaged over cross-validation folds (calibrated trainers only: the folds use <c>Evaluate</c>).</summary>
@@ -72,8 +68,8 @@ public static partial class MlNetExtensionsCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         CheckFolds(numberOfFolds);
-        return TrainerComparisonRunner.CrossValidated($"Binary classification, {numberOfFolds}-fold cross-validation", BinaryMetricNames, data,
-            List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), m => BinaryMetrics(m), progress);
+        return TrainerComparisonRunner.CrossValidated($"Binary classification, {numberOfFolds}-fold cross-validation", TaskMetrics.Binary.Names, data,
+            List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), m => TaskMetrics.Binary.Read(m), progress);
     }
 
     /// <summary>
@@ -91,8 +87,8 @@ public static partial class MlNetExtensionsCatalog
         IEnumerable<TrainerCandidate> candidates, string labelColumnName = "Label", IProgress<TrainerComparisonProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return TrainerComparisonRunner.HoldOut("Multiclass classification, hold-out", MulticlassMetricNames, trainData, testData, List(candidates),
-            scored => MulticlassMetrics(catalog.Evaluate(scored, labelColumnName)), progress);
+        return TrainerComparisonRunner.HoldOut("Multiclass classification, hold-out", TaskMetrics.Multiclass.Names, trainData, testData, List(candidates),
+            scored => TaskMetrics.Multiclass.Read(catalog.Evaluate(scored, labelColumnName)), progress);
     }
 
     /// <summary>Multiclass comparison with metrics averaged over cross-validation folds.</summary>
@@ -103,11 +99,11 @@ public static partial class MlNetExtensionsCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         CheckFolds(numberOfFolds);
-        return TrainerComparisonRunner.CrossValidated($"Multiclass classification, {numberOfFolds}-fold cross-validation", MulticlassMetricNames,
-            data, List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), MulticlassMetrics, progress);
+        return TrainerComparisonRunner.CrossValidated($"Multiclass classification, {numberOfFolds}-fold cross-validation", TaskMetrics.Multiclass.Names,
+            data, List(candidates), (d, e) => catalog.CrossValidate(d, e, numberOfFolds, labelColumnName), TaskMetrics.Multiclass.Read, progress);
     }
 
-    private static IReadOnlyList<TrainerCandidate> List(IEnumerable<TrainerCandidate> candidates)
+    private static List<TrainerCandidate> List(IEnumerable<TrainerCandidate> candidates)
         => (candidates ?? throw new ArgumentNullException(nameof(candidates))).ToList();
 
     private static void CheckFolds(int numberOfFolds)
@@ -115,21 +111,4 @@ public static partial class MlNetExtensionsCatalog
         if (numberOfFolds < 2)
             throw new ArgumentOutOfRangeException(nameof(numberOfFolds), numberOfFolds, $"numberOfFolds must be at least 2, but is {numberOfFolds}.");
     }
-
-    private static IReadOnlyDictionary<string, double> RegressionMetrics(RegressionMetrics m) => new Dictionary<string, double>
-    {
-        ["R²"] = m.RSquared, ["RMSE"] = m.RootMeanSquaredError, ["MAE"] = m.MeanAbsoluteError,
-    };
-
-    private static IReadOnlyDictionary<string, double> BinaryMetrics(BinaryClassificationMetrics m)
-    {
-        var metrics = new Dictionary<string, double> { ["Accuracy"] = m.Accuracy, ["AUC"] = m.AreaUnderRocCurve, ["F1"] = m.F1Score };
-        if (m is CalibratedBinaryClassificationMetrics calibrated) metrics["LogLoss"] = calibrated.LogLoss;
-        return metrics;
-    }
-
-    private static IReadOnlyDictionary<string, double> MulticlassMetrics(MulticlassClassificationMetrics m) => new Dictionary<string, double>
-    {
-        ["MicroAccuracy"] = m.MicroAccuracy, ["MacroAccuracy"] = m.MacroAccuracy, ["LogLoss"] = m.LogLoss,
-    };
 }

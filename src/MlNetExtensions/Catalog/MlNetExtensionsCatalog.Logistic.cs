@@ -12,7 +12,7 @@ public static partial class MlNetExtensionsCatalog
     /// <param name="labelColumnName">Label column (Boolean, or Single 0/1).</param>
     /// <param name="featureColumnName">Feature column (known-size vector of Single).</param>
     /// <param name="exampleWeightColumnName">Optional example weight column (Single, finite, ≥ 0).</param>
-    /// <param name="l2Regularization">L2 penalty λ ≥ 0 on the weights (not the bias); see <see cref="BceLogisticRegressionTrainer.Options.L2Regularization"/> for the default.</param>
+    /// <param name="l2Regularization">L2 penalty λ ≥ 0 on the weights (not the bias); default 1e-4 (<see cref="GlmTrainerOptions.L2Regularization"/>).</param>
     /// <exception cref="ArgumentException">A column name is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="l2Regularization"/> is negative or not finite.</exception>
     public static BceLogisticRegressionTrainer BceLogisticRegression(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,

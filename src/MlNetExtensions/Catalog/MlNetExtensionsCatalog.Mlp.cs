@@ -140,12 +140,12 @@ public static partial class MlNetExtensionsCatalog
 
     private static MlpOptions SimpleOptions(string labelColumnName, string featureColumnName, int[]? hiddenLayerSizes,
         MlpActivation activation, int numberOfEpochs, int? seed) => new()
-    {
-        LabelColumnName = labelColumnName,
-        FeatureColumnName = featureColumnName,
-        HiddenLayerSizes = hiddenLayerSizes,
-        Activation = activation,
-        NumberOfEpochs = numberOfEpochs,
-        Seed = seed,
-    };
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            HiddenLayerSizes = hiddenLayerSizes,
+            Activation = activation,
+            NumberOfEpochs = numberOfEpochs,
+            Seed = seed,
+        };
 }

@@ -11,18 +11,31 @@ namespace MlNetExtensions;
 /// <param name="Estimator">Fitted on the training data (or each fold).</param>
 public sealed record TrainerCandidate(string Name, IEstimator<ITransformer> Estimator);
 
+/// <summary>What a comparison is doing with a candidate.</summary>
+public enum TrainerComparisonStage
+{
+    /// <summary>Fitting it (after a warm-up fit).</summary>
+    Fitting,
+    /// <summary>Evaluating it on the test data.</summary>
+    Evaluating,
+    /// <summary>Finished with it.</summary>
+    Done,
+    /// <summary>It threw; the others still run.</summary>
+    Failed,
+}
+
 /// <summary>Where a running comparison is.</summary>
 /// <param name="Index">0-based index of the candidate being worked on.</param>
 /// <param name="Count">Number of candidates.</param>
 /// <param name="Name">The candidate's name.</param>
-/// <param name="Stage">"fitting", "evaluating", "done" or "failed".</param>
-public sealed record TrainerComparisonProgress(int Index, int Count, string Name, string Stage);
+/// <param name="Stage">What is being done with it.</param>
+public sealed record TrainerComparisonProgress(int Index, int Count, string Name, TrainerComparisonStage Stage);
 
 /// <summary>What one candidate scored.</summary>
 public sealed class TrainerComparisonResult
 {
     internal TrainerComparisonResult(string name, IReadOnlyDictionary<string, double> metrics, TimeSpan fitTime,
-        double scoringRowsPerSecond, long modelSizeBytes, string? error)
+        double? scoringRowsPerSecond, long? modelSizeBytes, string? error)
     {
         Name = name;
         Metrics = metrics;
@@ -41,11 +54,11 @@ public sealed class TrainerComparisonResult
     /// <summary>Wall time of one fit (the mean over folds when cross-validated).</summary>
     public TimeSpan FitTime { get; }
 
-    /// <summary>Rows scored per second by <c>Transform</c> plus a full cursor pass over the score (NaN when cross-validated).</summary>
-    public double ScoringRowsPerSecond { get; }
+    /// <summary>Rows scored per second by <c>Transform</c> plus a full cursor pass over the score; null when cross-validated or failed.</summary>
+    public double? ScoringRowsPerSecond { get; }
 
-    /// <summary>Size of the saved ML.NET zip in bytes; −1 when the model cannot be saved or when cross-validated.</summary>
-    public long ModelSizeBytes { get; }
+    /// <summary>Size of the saved ML.NET zip in bytes; null when the model cannot be saved, when cross-validated, or failed.</summary>
+    public long? ModelSizeBytes { get; }
 
     /// <summary>The failure message when the candidate threw (its metrics are then empty).</summary>
     public string? Error { get; }
@@ -87,8 +100,8 @@ public sealed class TrainerComparisonReport
             }
             cells.AddRange(MetricNames.Select(m => r.Metrics.TryGetValue(m, out var v) ? Format(v, "F4") : "—"));
             cells.Add(Format(r.FitTime.TotalMilliseconds, "F1"));
-            cells.Add(double.IsNaN(r.ScoringRowsPerSecond) ? "—" : Format(r.ScoringRowsPerSecond, "N0"));
-            cells.Add(r.ModelSizeBytes < 0 ? "—" : Format(r.ModelSizeBytes / 1024.0, "F1"));
+            cells.Add(r.ScoringRowsPerSecond is { } rate ? Format(rate, "N0") : "—");
+            cells.Add(r.ModelSizeBytes is { } size ? Format(size / 1024.0, "F1") : "—");
             return cells.ToArray();
         }).ToList();
         var widths = header.Select((_, c) => Math.Max(header[c].Length, rows.Count == 0 ? 0 : rows.Max(r => r[c].Length))).ToArray();
@@ -127,22 +140,22 @@ internal static class TrainerComparisonRunner
             var (name, estimator) = (candidates[i].Name, candidates[i].Estimator);
             try
             {
-                progress?.Report(new(i, candidates.Count, name, "fitting"));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Fitting));
                 WarmUp(estimator, train);
                 var clock = Stopwatch.StartNew();
                 var model = estimator.Fit(train);
                 var fitTime = clock.Elapsed;
-                progress?.Report(new(i, candidates.Count, name, "evaluating"));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Evaluating));
                 var metrics = evaluate(model.Transform(test));
                 double rate = ScoringRate(model, test);
-                long size = SavedSize(model, train.Schema);
+                long? size = SavedSize(model, train.Schema);
                 results.Add(new TrainerComparisonResult(name, metrics, fitTime, rate, size, null));
-                progress?.Report(new(i, candidates.Count, name, "done"));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Done));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                results.Add(new TrainerComparisonResult(name, new Dictionary<string, double>(), TimeSpan.Zero, double.NaN, -1, e.Message));
-                progress?.Report(new(i, candidates.Count, name, "failed"));
+                results.Add(new TrainerComparisonResult(name, new Dictionary<string, double>(), TimeSpan.Zero, null, null, e.Message));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Failed));
             }
         }
         return new TrainerComparisonReport(title, metricNames, results);
@@ -161,18 +174,19 @@ internal static class TrainerComparisonRunner
             var (name, estimator) = (candidates[i].Name, candidates[i].Estimator);
             try
             {
-                progress?.Report(new(i, candidates.Count, name, "fitting"));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Fitting));
                 var clock = Stopwatch.StartNew();
                 var folds = crossValidate(data, estimator);
                 var perFold = folds.Select(f => metrics(f.Metrics)).ToList();
-                var mean = metricNames.ToDictionary(m => m, m => perFold.Average(f => f.TryGetValue(m, out var v) ? v : double.NaN));
-                results.Add(new TrainerComparisonResult(name, mean, clock.Elapsed / Math.Max(1, folds.Count), double.NaN, -1, null));
-                progress?.Report(new(i, candidates.Count, name, "done"));
+                // A metric some fold lacks (log-loss of an uncalibrated trainer) is left out rather than averaged as NaN.
+                var mean = metricNames.Where(m => perFold.All(f => f.ContainsKey(m))).ToDictionary(m => m, m => perFold.Average(f => f[m]));
+                results.Add(new TrainerComparisonResult(name, mean, clock.Elapsed / Math.Max(1, folds.Count), null, null, null));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Done));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                results.Add(new TrainerComparisonResult(name, new Dictionary<string, double>(), TimeSpan.Zero, double.NaN, -1, e.Message));
-                progress?.Report(new(i, candidates.Count, name, "failed"));
+                results.Add(new TrainerComparisonResult(name, new Dictionary<string, double>(), TimeSpan.Zero, null, null, e.Message));
+                progress?.Report(new(i, candidates.Count, name, TrainerComparisonStage.Failed));
             }
         }
         return new TrainerComparisonReport(title, metricNames, results);
@@ -238,7 +252,7 @@ internal static class TrainerComparisonRunner
         return () => s(ref f);
     }
 
-    private static long SavedSize(ITransformer model, DataViewSchema schema)
+    private static long? SavedSize(ITransformer model, DataViewSchema schema)
     {
         try
         {
@@ -248,7 +262,7 @@ internal static class TrainerComparisonRunner
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException)
         {
-            return -1;
+            return null;
         }
     }
 }

@@ -10,6 +10,8 @@ namespace MlNetExtensions.Data;
 /// <see cref="InvalidOperationException"/> at <c>Transform</c>. Messages start as ML.NET's do ("Could not find feature column
 /// 'X'", "Schema mismatch for label column 'Y': expected …, got …") and go on to say what to do.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208:Instantiate argument exceptions correctly",
+    Justification = "ML.NET's trainers name the schema 'inputSchema' (and a mistyped label 'labelCol') in their schema exceptions; code written for them matches on it.")]
 internal static class ColumnChecks
 {
     private const string SchemaParameter = "inputSchema";

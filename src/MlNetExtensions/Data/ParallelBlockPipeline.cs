@@ -64,7 +64,8 @@ internal static class ParallelBlockPipeline
                         Interlocked.CompareExchange(ref workerError, e, null);
                         failed.Cancel();
                     }
-                }) { IsBackground = true, Name = $"MlNetExtensions worker {t}" };
+                })
+                { IsBackground = true, Name = $"MlNetExtensions worker {t}" };
                 threads.Add(thread);
                 thread.Start();
             }

@@ -99,13 +99,51 @@ public sealed class ClosedFormLinearRegressionTrainer
             catalog.Sdca(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName));
     }
 
+    /// <summary>
+    /// Continues a fit exactly: adds the rows of <paramref name="trainData"/> to the sufficient statistics
+    /// <paramref name="initialModel"/> was solved from and solves again, which gives the fit on the old and the new rows
+    /// together (to rounding: the statistics merge exactly, only their sums' order differs) without reading the old rows
+    /// again. The penalty is this trainer's <see cref="Options.L2Regularization"/>, which may differ from the first fit's.
+    /// The model must carry its statistics (<see cref="LinearRegressionModelExtensions.HasSufficientStatistics"/>): fitted
+    /// by the normal-equations solver in this process, or restored by <c>LoadWithExtensions</c>.
+    /// </summary>
+    /// <param name="trainData">The new rows, with the columns the trainer was created for.</param>
+    /// <param name="initialModel">A model this trainer fitted (<c>transformer.Model</c>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature width differs from the model's.</exception>
+    /// <exception cref="InvalidOperationException">The model carries no sufficient statistics, the solver is set to
+    /// conjugate gradients, or a bad example weight.</exception>
+    public RegressionPredictionTransformer<LinearRegressionModelParameters> Fit(IDataView trainData, LinearRegressionModelParameters initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        var previous = LinearRegressionModelExtensions.FindSufficientStatistics(initialModel) ?? throw new InvalidOperationException(
+            "The initial model carries no sufficient statistics to continue from: it was fitted by conjugate gradients, by another trainer, " +
+            "or loaded by plain Model.Load (LoadWithExtensions restores them from a zip written by SaveWithExtensions).");
+        if (_options.Solver == LinearRegressionSolver.ConjugateGradient)
+            throw new InvalidOperationException("Continued training adds rows to the normal equations; set Solver to Auto or NormalEquations.");
+        return FitWith(trainData, context =>
+        {
+            if (context.Reader.FeatureCount != previous.FeatureCount)
+                throw new ArgumentOutOfRangeException(nameof(initialModel),
+                    $"The initial model has {previous.FeatureCount} weights, but feature column '{_options.FeatureColumnName}' has {context.Reader.FeatureCount} features.");
+            return Build(context, SolveNormalEquations(context, previous));
+        });
+    }
+
     private protected override RegressionPredictionTransformer<LinearRegressionModelParameters> Train(TrainingContext context)
     {
         int d = context.Reader.FeatureCount;
         var solver = ChooseSolver(_options.Solver, d, context.Budget, context.Channel);
-        var (weights, bias, statistics) = solver == LinearRegressionSolver.NormalEquations
-            ? SolveNormalEquations(context)
-            : SolveByConjugateGradients(context);
+        return Build(context, solver == LinearRegressionSolver.NormalEquations
+            ? SolveNormalEquations(context, null)
+            : SolveByConjugateGradients(context));
+    }
+
+    /// <summary>ML.NET's model from the solution, with the statistics (and the sufficient statistics, when there are) attached.</summary>
+    private RegressionPredictionTransformer<LinearRegressionModelParameters> Build(TrainingContext context,
+        (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) solution)
+    {
+        var (weights, bias, statistics, sums) = solution;
 
         var weightsFloat = weights.Select(w => (float)w).ToArray();
         if (!weightsFloat.All(float.IsFinite) || !float.IsFinite((float)bias))
@@ -116,6 +154,7 @@ public sealed class ClosedFormLinearRegressionTrainer
                 $"Rescale the features, e.g. with mlContext.Transforms.NormalizeMeanVariance(\"{_options.FeatureColumnName}\").");
         var model = MlNetInternals.CreateLinearRegressionModel(context.Environment, weightsFloat, (float)bias);
         LinearRegressionModelExtensions.Attach(model, statistics);
+        if (sums is not null) LinearRegressionModelExtensions.AttachSufficientStatistics(model, sums);
         if (statistics.UnavailableReason is not null)
             context.Channel.Info(MessageSensitivity.None, "Coefficient statistics unavailable: " + statistics.UnavailableReason + ".");
         return MlNetInternals.CreateRegressionTransformer(context.Environment, model, context.Data.Schema, _options.FeatureColumnName);
@@ -136,23 +175,33 @@ public sealed class ClosedFormLinearRegressionTrainer
         return normal ? LinearRegressionSolver.NormalEquations : LinearRegressionSolver.ConjugateGradient;
     }
 
-    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveNormalEquations(TrainingContext context)
+    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) SolveNormalEquations(
+        TrainingContext context, NormalEquationAccumulator? previous)
     {
         var ch = context.Channel;
         int d = context.Reader.FeatureCount;
-        var (moments, _) = Accumulate(context.Environment, ch, context.Reader, _options.NumberOfThreads);
+        var (sums, _) = AccumulateSums(context.Environment, ch, context.Reader, _options.NumberOfThreads);
+        if (previous is not null)
+        {
+            // The old rows first, then the new: the merge re-expresses the new shard's sums about the old shift exactly.
+            var merged = previous.Clone();
+            merged.Merge(sums);
+            sums = merged;
+            ch.Info(MessageSensitivity.None, $"Continued from the initial model's {previous.Count:N0} rows: {sums.Count:N0} rows in all.");
+        }
+        var moments = sums.ToMoments();
         var solution = LeastSquaresSolver.Solve(moments, _options.L2Regularization);
         if (solution.IsMinimumNorm)
             ch.Warning(MessageSensitivity.None,
                 $"Returned the minimum-norm least-squares solution (rank {solution.Rank?.ToString(CultureInfo.InvariantCulture) ?? "not computed"} of {d}): {solution.Diagnostic}.");
-        var (compute, reason) = PlanStatistics(d, context.Budget);
+        var (compute, reason) = PlanStatistics(d);
         var statistics = LinearRegressionStatistics.Compute(moments, solution.Weights, solution.Bias, _options.L2Regularization,
             compute ? null : reason);
-        return (solution.Weights, solution.Bias, statistics);
+        return (solution.Weights, solution.Bias, statistics, sums);
     }
 
     /// <summary>The statistics plan for the normal equations: the inverse is as big and as costly as the solve.</summary>
-    private (bool Compute, string? Reason) PlanStatistics(int d, MemoryBudget budget)
+    private (bool Compute, string? Reason) PlanStatistics(int d)
     {
         if (_options.ComputeStatistics == false) return (false, "ComputeStatistics = false");
         if (_options.ComputeStatistics is null && d > 1000)
@@ -160,7 +209,7 @@ public sealed class ClosedFormLinearRegressionTrainer
         return (true, null);
     }
 
-    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics) SolveByConjugateGradients(TrainingContext context)
+    private (double[] Weights, double Bias, LinearRegressionStatistics Statistics, NormalEquationAccumulator? Sums) SolveByConjugateGradients(TrainingContext context)
     {
         var ch = context.Channel;
         var set = context.ReadAll();
@@ -194,7 +243,7 @@ public sealed class ClosedFormLinearRegressionTrainer
         theta.CopyTo(coefficients, 1);
         var statistics = new LinearRegressionStatistics(positive, weightSum, rss, tss, coefficients, null,
             "the conjugate-gradient solver does not form the d × d inverse the coefficient covariance needs (use Solver = NormalEquations for small d)");
-        return (theta, bias, statistics);
+        return (theta, bias, statistics, null);
     }
 
     /// <summary>
@@ -202,6 +251,14 @@ public sealed class ClosedFormLinearRegressionTrainer
     /// <paramref name="threads"/> null the pass measures whether a second thread pays; a number fixes the count.
     /// </summary>
     internal static (LeastSquaresMoments Moments, ReadSummary Summary) Accumulate(IHostEnvironment env, IChannel? channel,
+        TrainingDataReader reader, int? threads)
+    {
+        var (sums, summary) = AccumulateSums(env, channel, reader, threads);
+        return (sums.ToMoments(), summary);
+    }
+
+    /// <summary>The pass of <see cref="Accumulate"/>, returning the merged accumulator itself.</summary>
+    internal static (NormalEquationAccumulator Sums, ReadSummary Summary) AccumulateSums(IHostEnvironment env, IChannel? channel,
         TrainingDataReader reader, int? threads)
     {
         bool weighted = reader.HasWeights;
@@ -219,6 +276,6 @@ public sealed class ClosedFormLinearRegressionTrainer
             adaptive: threads is null);
         var total = states[0];
         for (int i = 1; i < states.Count; i++) total.Merge(states[i]);
-        return (total.ToMoments(), summary);
+        return (total, summary);
     }
 }

@@ -33,7 +33,7 @@ public sealed class BceLogisticRegressionTrainer
         CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>
 {
     /// <summary>Options of <see cref="BceLogisticRegressionTrainer"/>; defaults are in <see cref="Defaults"/>.</summary>
-    public sealed class Options : TrainerOptions
+    public sealed class Options : GlmTrainerOptions
     {
         /// <summary>The defaults, in one place.</summary>
         internal static class Defaults
@@ -57,26 +57,23 @@ public sealed class BceLogisticRegressionTrainer
             /// ML.NET's L-BFGS and at d = 1,000 3.4×, where this trainer's L-BFGS took 0.61× and 0.16×.
             /// </summary>
             public const LogisticOptimizer Optimizer = LogisticOptimizer.Auto;
-            /// <summary>Stop when the Euclidean norm of the objective's gradient is at most 1e-6.</summary>
-            public const double GradientTolerance = 1e-6;
-            /// <summary>At most 1000 iterations (Newton steps, L-BFGS steps, or gradient-descent steps/epochs).</summary>
-            public const int MaximumNumberOfIterations = 1000;
-            /// <summary>L-BFGS keeps the last 10 correction pairs.</summary>
-            public const int HistorySize = 10;
             /// <summary>Seed of the mini-batch order.</summary>
             public const int Seed = 0;
         }
 
         /// <summary>
-        /// L2 penalty λ ≥ 0 in (λ/2)‖θ‖² on the weights (not the bias), added to the mean loss. Default 1e-4 (see the
+        /// The options with their defaults; <see cref="GlmTrainerOptions.L2Regularization"/> defaults to λ = 1e-4 (see the
         /// measurements behind it on <c>Defaults.L2Regularization</c>); 0 is plain maximum likelihood, which has no finite
         /// optimum on separable data (detected and reported).
         /// </summary>
-        public double L2Regularization { get; set; } = Defaults.L2Regularization;
+        public Options()
+            : base(Defaults.L2Regularization)
+        {
+        }
 
         /// <summary>
         /// L1 penalty λ₁ ≥ 0 in λ₁‖θ‖₁ on the weights (not the bias), added to the mean loss: with it some weights become exactly
-        /// 0 (the lasso; with <see cref="L2Regularization"/> too, the elastic net). Minimised by OWL-QN, the L-BFGS variant for
+        /// 0 (the lasso; with <see cref="GlmTrainerOptions.L2Regularization"/> too, the elastic net). Minimised by OWL-QN, the L-BFGS variant for
         /// L1 that ML.NET's own L-BFGS trainers use, so it needs <see cref="Optimizer"/> <see cref="LogisticOptimizer.Auto"/> or
         /// <see cref="LogisticOptimizer.Lbfgs"/>. ML.NET's L1Regularization equals λ₁·n; scikit-learn's C equals 1/(λ₁·n).
         /// Standard errors are not reported for an L1 fit (they are not defined at weights held at zero). Default 0.
@@ -85,12 +82,6 @@ public sealed class BceLogisticRegressionTrainer
 
         /// <summary>The minimiser. Default <see cref="LogisticOptimizer.Auto"/>: Newton up to 100 features, L-BFGS beyond (OWL-QN with L1).</summary>
         public LogisticOptimizer Optimizer { get; set; } = Defaults.Optimizer;
-
-        /// <summary>Stop when ‖∇f‖₂ ≤ this (f the mean objective). Default 1e-6.</summary>
-        public double GradientTolerance { get; set; } = Defaults.GradientTolerance;
-
-        /// <summary>Iteration cap (for mini-batch gradient descent, epochs). Default 1000.</summary>
-        public int MaximumNumberOfIterations { get; set; } = Defaults.MaximumNumberOfIterations;
 
         /// <summary>
         /// Gradient descent only: the step α. Default null: 1/L with L an upper bound of the objective's curvature (¼ of the
@@ -105,24 +96,12 @@ public sealed class BceLogisticRegressionTrainer
         /// </summary>
         public int? BatchSize { get; set; }
 
-        /// <summary>L-BFGS only: correction pairs kept. Default 10.</summary>
-        public int HistorySize { get; set; } = Defaults.HistorySize;
-
         /// <summary>Seed for the mini-batch shuffling. Default 0.</summary>
         public int Seed { get; set; } = Defaults.Seed;
-
-        /// <summary>
-        /// Whether to compute standard errors, z and p-values after the fit (deviance and AIC are always there). They need
-        /// one O(n·d²) Hessian pass and an O(d³) inverse of a (d + 1)² matrix. Default null: when d ≤ 1,000; true: at any
-        /// d; false: never. Either way only when the matrices fit <see cref="TrainerOptions.MemoryBudgetBytes"/>; when they
-        /// are not computed, <see cref="CoefficientStatistics.UnavailableReason"/> and the log say why.
-        /// </summary>
-        public bool? ComputeStatistics { get; set; }
 
         internal override void Validate()
         {
             base.Validate();
-            OptionChecks.NonNegativeFinite(L2Regularization, nameof(L2Regularization));
             OptionChecks.NonNegativeFinite(L1Regularization, nameof(L1Regularization));
             if (!Enum.IsDefined(Optimizer))
                 throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer,
@@ -131,11 +110,8 @@ public sealed class BceLogisticRegressionTrainer
                 throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer,
                     $"{nameof(L1Regularization)} = {L1Regularization} needs {nameof(Optimizer)} Lbfgs (OWL-QN) or Auto: {Optimizer} cannot minimise " +
                     "an L1 penalty, which has no derivative at zero.");
-            OptionChecks.PositiveFinite(GradientTolerance, nameof(GradientTolerance));
-            OptionChecks.Positive(MaximumNumberOfIterations, nameof(MaximumNumberOfIterations));
             if (LearningRate is { } rate) OptionChecks.PositiveFinite(rate, nameof(LearningRate));
             if (BatchSize is { } batch) OptionChecks.Positive(batch, nameof(BatchSize));
-            OptionChecks.Positive(HistorySize, nameof(HistorySize));
         }
     }
 
@@ -158,9 +134,33 @@ public sealed class BceLogisticRegressionTrainer
             catalog.LbfgsLogisticRegression(options.LabelColumnName, options.FeatureColumnName, options.ExampleWeightColumnName));
     }
 
-    private protected override BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
-        TrainingContext context)
+    /// <summary>
+    /// Continues from <paramref name="initialModel"/>: minimises the same objective on <paramref name="trainData"/> starting
+    /// at its weights and bias instead of the null model (a warm start, as ML.NET's <c>LbfgsLogisticRegression</c> takes one).
+    /// Any linear binary model serves, ML.NET's own included (<c>transformer.Model.SubModel</c>); the optimum reached is the
+    /// cold start's, in fewer iterations when the start is close to it.
+    /// </summary>
+    /// <param name="trainData">The rows, with the columns the trainer was created for.</param>
+    /// <param name="initialModel">The model to start from; its weights must match the feature column's width.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the model's width differs from the data's.</exception>
+    /// <exception cref="InvalidOperationException">No usable row, a single class, or a bad example weight or label.</exception>
+    public BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Fit(IDataView trainData,
+        LinearBinaryModelParameters initialModel)
     {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        return FitWith(trainData, context => Train(context, initialModel));
+    }
+
+    private protected override BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
+        TrainingContext context) => Train(context, null);
+
+    private BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> Train(
+        TrainingContext context, LinearBinaryModelParameters? initialModel)
+    {
+        if (initialModel is not null && initialModel.Weights.Count != context.Reader.FeatureCount)
+            throw new ArgumentOutOfRangeException(nameof(initialModel),
+                $"The initial model has {initialModel.Weights.Count} weights, but feature column '{_options.FeatureColumnName}' has {context.Reader.FeatureCount} features.");
         var ch = context.Channel;
         var data = new GlmData(context.ReadAll(), _options.ExampleWeightColumnName is not null);
         int d = data.FeatureCount;
@@ -174,11 +174,20 @@ public sealed class BceLogisticRegressionTrainer
         var kind = GlmTraining.ChooseMinimizer(MinimizerKindOf(_options.Optimizer), d, context.Budget, ch, l1);
         var settings = new GlmSettings(_options.L2Regularization, kind, l1 > 0 ? "OWL-QN" : NameOf(kind),
             GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, _options.LearningRate, _options.BatchSize,
-                _options.HistorySize, _options.Seed, data, kind) with { L1 = l1 }, _options.ComputeStatistics);
+                _options.HistorySize, _options.Seed, data, kind) with
+            { L1 = l1 }, _options.ComputeStatistics);
         double pBar = positiveWeight / weightSum;
-        var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, Math.Log(pBar / (1 - pBar)),
+        double[] start;
+        if (initialModel is null)
+            start = GlmTraining.NullModelStart(d, Math.Log(pBar / (1 - pBar)));
+        else
+        {
+            start = [.. initialModel.Weights.Select(w => (double)w), initialModel.Bias];
+            ch.Info(MessageSensitivity.None, "Starting from the initial model's weights and bias.");
+        }
+        var fit = GlmTraining.Fit<LogisticLoss>(context, data, settings, start,
             (objective, start) => SeparationRule.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
-            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget),
+            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, data.Count, context.Budget),
             result => result.Reason == StopReason.NoFiniteOptimum
                 ? "the data is linearly separable, so the coefficients (and their errors) have no finite estimate without L2"
                 : l1 > 0 ? "standard errors are not defined for an L1-penalised fit (the penalty holds some weights at exactly zero)"
@@ -200,7 +209,7 @@ public sealed class BceLogisticRegressionTrainer
 
         var (weightsFloat, biasFloat) = GlmTraining.ToSingle(fit.Parameters, _options.FeatureColumnName);
         var statistics = LogisticRegressionStatistics.Compute(data.PositiveWeightRows, weightSum, positiveWeight, fit.LossSum, fit.Parameters,
-            fit.Hessian, fit.StatisticsUnavailableReason, countZeroWeightsOut: l1 > 0);
+            fit.Hessian, fit.StatisticsUnavailableReason);
         ModelStatisticsBase? mlnetStatistics = null;
         if (statistics.StandardErrors is { } se)
             mlnetStatistics = MlNetInternals.CreateLinearModelStatistics(context.Environment, data.PositiveWeightRows, d + 1, (float)statistics.Deviance,

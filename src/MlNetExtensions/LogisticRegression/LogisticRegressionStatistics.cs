@@ -18,24 +18,26 @@ public sealed class LogisticRegressionStatistics : GeneralizedLinearModelStatist
 
     /// <summary>The statistics as <c>SaveWithExtensions</c> saved them (Persistence/StatisticsSections.cs).</summary>
     internal static LogisticRegressionStatistics Restore(long count, double? weightSum, double deviance, double nullDeviance,
-        int effectiveParameters, double[] coefficients, double[]? standardErrors, string? unavailableReason)
-        => new(count, weightSum, deviance, nullDeviance, effectiveParameters, coefficients, standardErrors, unavailableReason);
+        double[] coefficients, double[]? standardErrors, string? unavailableReason)
+        => new(count, weightSum, deviance, nullDeviance, EffectiveParameters(coefficients), coefficients, standardErrors, unavailableReason);
+
+    /// <summary>The AIC's p: the bias and the weights that are not exactly 0 (an L1 fit holds some there; an L2 fit none).</summary>
+    private static int EffectiveParameters(double[] biasFirst) => 1 + biasFirst.Skip(1).Count(v => v != 0);
 
     /// <summary>
     /// Statistics at the parameters [θ, b] (bias last) from the unnormalised penalised Hessian there (bias last too; null
     /// when <paramref name="unavailableReason"/> says why there is none).
     /// </summary>
-    /// <remarks>With <paramref name="countZeroWeightsOut"/> (an L1 fit) the AIC's p counts only the non-zero coefficients.</remarks>
     internal static LogisticRegressionStatistics Compute(long count, double weightSum, double positiveWeight, double lossSum,
-        double[] parameters, Matrix<double>? hessian, string? unavailableReason, bool countZeroWeightsOut = false)
+        double[] parameters, Matrix<double>? hessian, string? unavailableReason)
     {
         double pBar = positiveWeight / weightSum;
         double nullDeviance = -2 * (positiveWeight * Math.Log(pBar) + (weightSum - positiveWeight) * Math.Log(1 - pBar));
         double[]? standardErrors = null;
         if (hessian is not null && unavailableReason is null)
             standardErrors = StandardErrorsFromHessian(hessian, out unavailableReason);
-        int effective = countZeroWeightsOut ? 1 + parameters.Take(parameters.Length - 1).Count(v => v != 0) : parameters.Length;
-        return new LogisticRegressionStatistics(count, weightSum, 2 * lossSum, nullDeviance, effective, BiasFirst(parameters),
+        var coefficients = BiasFirst(parameters);
+        return new LogisticRegressionStatistics(count, weightSum, 2 * lossSum, nullDeviance, EffectiveParameters(coefficients), coefficients,
             standardErrors, unavailableReason);
     }
 

@@ -43,11 +43,12 @@ internal sealed class SeparationRule(int featureCount, double initialObjective) 
     public static OptimizationResult Minimize(MinimizerKind kind, IGlmObjective objective, double[] start, MinimizerSettings settings,
         IHostEnvironment env, IChannel ch)
     {
+        if (objective.L2 != 0) return GlmMinimizer.Minimize(kind, objective, start, settings, env, ch);
         double f0 = objective.Evaluate(start, new double[objective.Dimension]);
-        if (kind == MinimizerKind.GradientDescent && objective.L2 == 0)
+        if (kind == MinimizerKind.GradientDescent)
         {
-            const int ProbeIterations = 50;
-            var probe = GlmMinimizer.Minimize(MinimizerKind.Newton, objective, start, settings with { MaximumIterations = ProbeIterations },
+            const int probeIterations = 50;
+            var probe = GlmMinimizer.Minimize(MinimizerKind.Newton, objective, start, settings with { MaximumIterations = probeIterations },
                 env, ch, For(objective.L2, objective.FeatureCount, f0));
             bool separable = probe.Reason == StopReason.NoFiniteOptimum;
             ch.Info(MessageSensitivity.None, separable

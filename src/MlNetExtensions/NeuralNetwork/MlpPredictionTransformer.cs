@@ -33,7 +33,7 @@ public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransform
 {
     private readonly IHostEnvironment _env;
     private readonly ITransformer _outputLayer;
-    private readonly ITransformer? _dropHidden;
+    private readonly Microsoft.ML.Transforms.ColumnSelectingTransformer? _dropHidden;
     private readonly string _hiddenColumnName;
     private readonly MlpTaskHead _head;
 

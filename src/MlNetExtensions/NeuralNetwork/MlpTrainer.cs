@@ -125,6 +125,8 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
                 nameof(model));
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208:Instantiate argument exceptions correctly",
+        Justification = "ML.NET's trainers name the schema 'inputSchema' in their schema exceptions; ours do the same.")]
     private void CheckShape(MlpModelParameters model, int featureCount, int outputUnits)
     {
         if (model.LayerSizes[0] != featureCount)

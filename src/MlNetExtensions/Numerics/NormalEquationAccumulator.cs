@@ -216,6 +216,39 @@ internal sealed class NormalEquationAccumulator
         _count += other._count;
     }
 
+    /// <summary>An independent copy (the continued-training fit merges into a copy, so the model's own statistics stay as they were).</summary>
+    public NormalEquationAccumulator Clone() => FromState(ExportState());
+
+    /// <summary>What the accumulator holds, for saving: the shift, the count and the used upper triangle of the sums.</summary>
+    public NormalEquationState ExportState()
+    {
+        int m = _oneIndex + 1;
+        var upper = new double[m * (m + 1) / 2];
+        int at = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = i; j < m; j++) upper[at++] = _sums[i * _stride + j];
+        return new NormalEquationState(_featureCount, _count, _hasShift, _featureShiftIsZero, (double[])_shift.Clone(), upper);
+    }
+
+    /// <summary>An accumulator holding <paramref name="state"/> (as <see cref="ExportState"/> wrote it).</summary>
+    /// <exception cref="ArgumentException">The state's arrays do not fit its feature count.</exception>
+    public static NormalEquationAccumulator FromState(NormalEquationState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var accumulator = new NormalEquationAccumulator(state.FeatureCount);
+        int m = accumulator._oneIndex + 1;
+        if (state.Shift.Length != state.FeatureCount + 1 || state.UpperSums.Length != m * (m + 1) / 2 || state.Count < 0)
+            throw new ArgumentException($"The least-squares state does not fit {state.FeatureCount} features.", nameof(state));
+        int at = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = i; j < m; j++) accumulator._sums[i * accumulator._stride + j] = state.UpperSums[at++];
+        state.Shift.CopyTo(accumulator._shift, 0);
+        accumulator._hasShift = state.HasShift;
+        accumulator._featureShiftIsZero = state.FeatureShiftIsZero;
+        accumulator._count = state.Count;
+        return accumulator;
+    }
+
     /// <summary>The centred statistics of all rows added so far.</summary>
     /// <exception cref="InvalidOperationException">No row with a positive weight was added.</exception>
     public LeastSquaresMoments ToMoments()
@@ -263,6 +296,15 @@ internal sealed class NormalEquationAccumulator
         return s;
     }
 }
+
+/// <summary>The mergeable state of a <see cref="NormalEquationAccumulator"/>.</summary>
+/// <param name="FeatureCount">d.</param>
+/// <param name="Count">Rows with a positive weight.</param>
+/// <param name="HasShift">Whether any row was added (the shift is the first row's).</param>
+/// <param name="FeatureShiftIsZero">Whether the feature part of the shift is zero (sparse rows need it so).</param>
+/// <param name="Shift">The shift: d features, then the label.</param>
+/// <param name="UpperSums">The upper triangle of the shifted sums over [x, y, 1], row by row.</param>
+internal sealed record NormalEquationState(int FeatureCount, long Count, bool HasShift, bool FeatureShiftIsZero, double[] Shift, double[] UpperSums);
 
 /// <summary>
 /// Centred, weighted sufficient statistics of a least-squares problem (what <see cref="NormalEquationAccumulator"/> produces).

@@ -61,9 +61,13 @@ internal static partial class ModelExtensions
         }
         if (transformer is not ISingleFeaturePredictionTransformer<object> prediction) return;
         var sections = new List<ExtensionSection>();
-        if (prediction.Model is LinearRegressionModelParameters linear
-            && LinearRegressionModelExtensions.FindAttached(linear) is { } linearStatistics)
-            sections.Add(StatisticsSections.Write(linearStatistics));
+        if (prediction.Model is LinearRegressionModelParameters linear)
+        {
+            if (LinearRegressionModelExtensions.FindAttached(linear) is { } linearStatistics)
+                sections.Add(StatisticsSections.Write(linearStatistics));
+            if (LinearRegressionModelExtensions.FindSufficientStatistics(linear) is { } sums)
+                sections.Add(StatisticsSections.Write(sums.ExportState()));
+        }
         if (prediction.Model is PoissonRegressionModelParameters poisson
             && PoissonRegressionModelExtensions.FindAttached(poisson) is { } poissonStatistics)
             sections.Add(StatisticsSections.Write(poissonStatistics));
@@ -144,6 +148,16 @@ internal static partial class ModelExtensions
                     var linearStatistics = StatisticsSections.ReadLinear(section, name);
                     CheckDescribes(name, section, linearStatistics.Coefficients, linear.Bias, linear.Weights);
                     LinearRegressionModelExtensions.Attach(linear, linearStatistics);
+                    break;
+                case StatisticsSections.LinearRegressionSufficientStatisticsKind:
+                    var solved = (transformer as ISingleFeaturePredictionTransformer<object>)?.Model as LinearRegressionModelParameters
+                        ?? throw NotFor(name, section, "a linear regression model", transformer);
+                    var state = StatisticsSections.ReadSufficientStatistics(section, name);
+                    if (state.FeatureCount != solved.Weights.Count)
+                        throw new InvalidDataException(
+                            $"The model entry '{name}': its '{section.Kind}' section is for {state.FeatureCount} features, the model beside it has " +
+                            $"{solved.Weights.Count} weights (the zip was changed after it was saved). The ML.NET part of the model still loads with Model.Load.");
+                    LinearRegressionModelExtensions.AttachSufficientStatistics(solved, Numerics.NormalEquationAccumulator.FromState(state));
                     break;
                 case StatisticsSections.PoissonRegressionStatisticsKind:
                     var poisson = (transformer as ISingleFeaturePredictionTransformer<object>)?.Model as PoissonRegressionModelParameters

@@ -14,11 +14,14 @@ namespace MlNetExtensions.Persistence;
 ///                               first), float64[] standard errors, string? unavailable reason
 /// LogisticRegressionStatistics: int64 n, int32 p, float64 Σw, float64 deviance, float64 null deviance, float64[]
 ///                               coefficients (bias first), float64[] standard errors, string? unavailable reason
-///                               (Σw NaN when unknown; the AIC is deviance + 2p)
+///                               (Σw NaN when unknown; the AIC is deviance + 2·(1 + the non-zero weights))
 /// PoissonRegressionStatistics:  int64 n, float64 Σw, float64 deviance, float64 null deviance, float64 AIC, float64[]
 ///                               coefficients (bias first), float64[] standard errors, string? unavailable reason
 /// LogisticRegressionTrainingReport: int32 optimizer, int32 iterations, bool converged, bool separation, float64 objective,
 ///                               float64 gradient norm, float64[] objective history, int64 elapsed ticks
+/// LinearRegressionSufficientStatistics: int32 d, int64 n, bool has shift, bool feature shift zero, float64[] shift (d
+///                               features, then the label), float64[] upper triangle of the shifted sums over [x, y, 1]
+///                               ((d + 2)(d + 3)/2 values, row by row: 4 MB at d = 1,000)
 /// </code>
 /// The statistics keep their own double-precision coefficients (what their t/z values were computed from); the Single
 /// weights ML.NET scores with stay only in ML.NET's model, and the reader checks that the two agree, so statistics are
@@ -32,6 +35,7 @@ internal static class StatisticsSections
     public const string LogisticRegressionStatisticsKind = "LogisticRegressionStatistics";
     public const string LogisticRegressionReportKind = "LogisticRegressionTrainingReport";
     public const string PoissonRegressionStatisticsKind = "PoissonRegressionStatistics";
+    public const string LinearRegressionSufficientStatisticsKind = "LinearRegressionSufficientStatistics";
     public const int Version = 1;
 
     public static ExtensionSection Write(LinearRegressionStatistics s) => new(LinearRegressionStatisticsKind, Version, Bytes(w =>
@@ -41,9 +45,7 @@ internal static class StatisticsSections
         w.Write(s.WeightSum);
         w.Write(s.ResidualSumOfSquares);
         w.Write(s.TotalSumOfSquares);
-        WriteDoubles(w, s.Coefficients);
-        WriteDoubles(w, s.StandardErrors);
-        WriteString(w, s.UnavailableReason);
+        WriteCoefficients(w, s);
     }));
 
     public static LinearRegressionStatistics ReadLinear(ExtensionSection section, string where) => Read(section, where, r =>
@@ -51,11 +53,7 @@ internal static class StatisticsSections
         long n = r.ReadInt64();
         int p = r.ReadInt32();
         double weightSum = r.ReadDouble(), rss = r.ReadDouble(), tss = r.ReadDouble();
-        var coefficients = ReadDoubles(r) ?? throw Bad(section, where, "no coefficients");
-        var standardErrors = ReadDoubles(r);
-        string? reason = ReadString(r);
-        if (n < 0 || p != coefficients.Length || (standardErrors is not null && standardErrors.Length != p))
-            throw Bad(section, where, "counts out of range");
+        var (coefficients, standardErrors, reason) = ReadCoefficients(r, section, where, n, p);
         return new LinearRegressionStatistics(n, weightSum, rss, tss, coefficients, standardErrors, reason);
     });
 
@@ -66,9 +64,7 @@ internal static class StatisticsSections
         w.Write(s.WeightSum ?? double.NaN);
         w.Write(s.Deviance);
         w.Write(s.NullDeviance);
-        WriteDoubles(w, s.Coefficients);
-        WriteDoubles(w, s.StandardErrors);
-        WriteString(w, s.UnavailableReason);
+        WriteCoefficients(w, s);
     }));
 
     public static LogisticRegressionStatistics ReadLogistic(ExtensionSection section, string where) => Read(section, where, r =>
@@ -76,13 +72,8 @@ internal static class StatisticsSections
         long n = r.ReadInt64();
         int p = r.ReadInt32();
         double weightSum = r.ReadDouble(), deviance = r.ReadDouble(), nullDeviance = r.ReadDouble();
-        var coefficients = ReadDoubles(r) ?? throw Bad(section, where, "no coefficients");
-        var standardErrors = ReadDoubles(r);
-        string? reason = ReadString(r);
-        if (n < 0 || p != coefficients.Length || (standardErrors is not null && standardErrors.Length != p))
-            throw Bad(section, where, "counts out of range");
-        // Trained statistics count every coefficient in the AIC (deviance + 2p), as they were computed.
-        return LogisticRegressionStatistics.Restore(n, double.IsNaN(weightSum) ? null : weightSum, deviance, nullDeviance, p, coefficients,
+        var (coefficients, standardErrors, reason) = ReadCoefficients(r, section, where, n, p);
+        return LogisticRegressionStatistics.Restore(n, double.IsNaN(weightSum) ? null : weightSum, deviance, nullDeviance, coefficients,
             standardErrors, reason);
     });
 
@@ -93,20 +84,14 @@ internal static class StatisticsSections
         w.Write(s.Deviance);
         w.Write(s.NullDeviance);
         w.Write(s.Aic);
-        WriteDoubles(w, s.Coefficients);
-        WriteDoubles(w, s.StandardErrors);
-        WriteString(w, s.UnavailableReason);
+        WriteCoefficients(w, s);
     }));
 
     public static PoissonRegressionStatistics ReadPoisson(ExtensionSection section, string where) => Read(section, where, r =>
     {
         long n = r.ReadInt64();
         double weightSum = r.ReadDouble(), deviance = r.ReadDouble(), nullDeviance = r.ReadDouble(), aic = r.ReadDouble();
-        var coefficients = ReadDoubles(r) ?? throw Bad(section, where, "no coefficients");
-        var standardErrors = ReadDoubles(r);
-        string? reason = ReadString(r);
-        if (n < 0 || (standardErrors is not null && standardErrors.Length != coefficients.Length))
-            throw Bad(section, where, "counts out of range");
+        var (coefficients, standardErrors, reason) = ReadCoefficients(r, section, where, n, null);
         return PoissonRegressionStatistics.Restore(n, weightSum, deviance, nullDeviance, aic, coefficients, standardErrors, reason);
     });
 
@@ -134,6 +119,48 @@ internal static class StatisticsSections
         return new LogisticRegressionTrainingReport(optimizer, iterations, converged, separation, objective, gradientNorm, history,
             TimeSpan.FromTicks(ticks));
     });
+
+    public static ExtensionSection Write(Numerics.NormalEquationState state) => new(LinearRegressionSufficientStatisticsKind, Version, Bytes(w =>
+    {
+        w.Write(state.FeatureCount);
+        w.Write(state.Count);
+        w.Write(state.HasShift);
+        w.Write(state.FeatureShiftIsZero);
+        WriteDoubles(w, state.Shift);
+        WriteDoubles(w, state.UpperSums);
+    }));
+
+    public static Numerics.NormalEquationState ReadSufficientStatistics(ExtensionSection section, string where) => Read(section, where, r =>
+    {
+        int d = r.ReadInt32();
+        long n = r.ReadInt64();
+        bool hasShift = r.ReadBoolean(), featureShiftIsZero = r.ReadBoolean();
+        var shift = ReadDoubles(r) ?? throw Bad(section, where, "no shift");
+        var sums = ReadDoubles(r) ?? throw Bad(section, where, "no sums");
+        long m = d + 2L;
+        if (d < 0 || n < 0 || shift.Length != d + 1 || sums.Length != m * (m + 1) / 2) throw Bad(section, where, "sizes that do not fit");
+        return new Numerics.NormalEquationState(d, n, hasShift, featureShiftIsZero, shift, sums);
+    });
+
+    /// <summary>What every statistics section ends with: float64[] coefficients (bias first), float64[] standard errors, string? reason.</summary>
+    private static void WriteCoefficients(BinaryWriter w, CoefficientStatistics s)
+    {
+        WriteDoubles(w, s.Coefficients);
+        WriteDoubles(w, s.StandardErrors);
+        WriteString(w, s.UnavailableReason);
+    }
+
+    /// <summary>Reads <see cref="WriteCoefficients"/>' part, checking it against the count n and, when the section has one, p.</summary>
+    private static (double[] Coefficients, double[]? StandardErrors, string? Reason) ReadCoefficients(BinaryReader r, ExtensionSection section,
+        string where, long n, int? p)
+    {
+        var coefficients = ReadDoubles(r) ?? throw Bad(section, where, "no coefficients");
+        var standardErrors = ReadDoubles(r);
+        string? reason = ReadString(r);
+        if (n < 0 || (p is { } count && count != coefficients.Length) || (standardErrors is not null && standardErrors.Length != coefficients.Length))
+            throw Bad(section, where, "counts out of range");
+        return (coefficients, standardErrors, reason);
+    }
 
     private static byte[] Bytes(Action<BinaryWriter> write)
     {

@@ -26,7 +26,7 @@ public sealed class PoissonRegressionTrainer
     : TrainerBase<RegressionPredictionTransformer<PoissonRegressionModelParameters>, PoissonRegressionModelParameters>
 {
     /// <summary>Options of <see cref="PoissonRegressionTrainer"/>.</summary>
-    public sealed class Options : TrainerOptions
+    public sealed class Options : GlmTrainerOptions
     {
         /// <summary>The defaults, in one place.</summary>
         internal static class Defaults
@@ -35,46 +35,23 @@ public sealed class PoissonRegressionTrainer
             public const double L2Regularization = 0;
             /// <summary>Auto: Newton up to 100 features, L-BFGS beyond.</summary>
             public const GlmOptimizer Optimizer = GlmOptimizer.Auto;
-            /// <summary>Stop when the Euclidean norm of the mean objective's gradient is at most 1e-6.</summary>
-            public const double GradientTolerance = 1e-6;
-            /// <summary>At most 1000 Newton or L-BFGS steps.</summary>
-            public const int MaximumNumberOfIterations = 1000;
-            /// <summary>L-BFGS keeps the last 10 correction pairs.</summary>
-            public const int HistorySize = 10;
         }
 
-        /// <summary>L2 penalty λ ≥ 0 in (λ/2)‖θ‖² on the weights (not the bias), added to the mean loss. Default 0.</summary>
-        public double L2Regularization { get; set; } = Defaults.L2Regularization;
+        /// <summary>The options with their defaults; <see cref="GlmTrainerOptions.L2Regularization"/> defaults to 0 (plain maximum likelihood).</summary>
+        public Options()
+            : base(Defaults.L2Regularization)
+        {
+        }
 
         /// <summary>The minimiser. Default <see cref="GlmOptimizer.Auto"/>.</summary>
         public GlmOptimizer Optimizer { get; set; } = Defaults.Optimizer;
 
-        /// <summary>Stop when ‖∇f‖₂ ≤ this (f the mean objective). Default 1e-6.</summary>
-        public double GradientTolerance { get; set; } = Defaults.GradientTolerance;
-
-        /// <summary>Iteration cap. Default 1000.</summary>
-        public int MaximumNumberOfIterations { get; set; } = Defaults.MaximumNumberOfIterations;
-
-        /// <summary>L-BFGS only: correction pairs kept. Default 10.</summary>
-        public int HistorySize { get; set; } = Defaults.HistorySize;
-
-        /// <summary>
-        /// Whether to compute standard errors, z and p-values (deviance and AIC are always there): one O(n·d²) Hessian pass
-        /// and an O(d³) inverse. Default null: when d ≤ 1,000; true: at any d; false: never; only within
-        /// <see cref="TrainerOptions.MemoryBudgetBytes"/>. When they are not computed, the statistics say why.
-        /// </summary>
-        public bool? ComputeStatistics { get; set; }
-
         internal override void Validate()
         {
             base.Validate();
-            OptionChecks.NonNegativeFinite(L2Regularization, nameof(L2Regularization));
             if (!Enum.IsDefined(Optimizer))
                 throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer,
                     $"{nameof(Optimizer)} must be one of {string.Join(", ", Enum.GetNames<GlmOptimizer>())}, but is {Optimizer}.");
-            OptionChecks.PositiveFinite(GradientTolerance, nameof(GradientTolerance));
-            OptionChecks.Positive(MaximumNumberOfIterations, nameof(MaximumNumberOfIterations));
-            OptionChecks.Positive(HistorySize, nameof(HistorySize));
         }
     }
 
@@ -113,9 +90,9 @@ public sealed class PoissonRegressionTrainer
         var settings = new GlmSettings(_options.L2Regularization, kind, kind == MinimizerKind.Newton ? "Newton" : "Lbfgs",
             GlmTraining.Settings(_options.MaximumNumberOfIterations, _options.GradientTolerance, null, null, _options.HistorySize, 0, data, kind),
             _options.ComputeStatistics);
-        var fit = GlmTraining.Fit<Numerics.Glm.PoissonLoss>(context, data, settings, Math.Log(data.WeightedLabelMean),
+        var fit = GlmTraining.Fit<Numerics.Glm.PoissonLoss>(context, data, settings, GlmTraining.NullModelStart(d, Math.Log(data.WeightedLabelMean)),
             (objective, start) => GlmMinimizer.Minimize(kind, objective, start, settings.Minimization, context.Environment, ch),
-            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, context.Budget));
+            GlmTraining.PlanStatistics(_options.ComputeStatistics, d, data.Count, context.Budget));
 
         var (weights, bias) = GlmTraining.ToSingle(fit.Parameters, _options.FeatureColumnName);
         var statistics = PoissonRegressionStatistics.Compute(data, fit);

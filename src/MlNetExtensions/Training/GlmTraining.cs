@@ -84,8 +84,12 @@ internal static class GlmTraining
     /// <summary>Auto picks Newton up to this many features: its Hessian pass costs O(n·d²), which beyond it loses to L-BFGS's O(n·d) passes.</summary>
     public const int AutoNewtonFeatureLimit = 100;
 
-    /// <summary>Statistics are computed by default (ComputeStatistics null) up to this many features: an O(n·d²) Hessian pass and an O(d³) inverse.</summary>
+    /// <summary>Statistics are computed by default (ComputeStatistics null) up to this many features (their inverse costs O(d³))…</summary>
     public const int AutoStatisticsFeatureLimit = 1000;
+
+    /// <summary>…and when their Hessian pass, n·(d + 1)² multiply-adds, stays below this (about half a second at the SYRK
+    /// kernel's speed on one core): 200,000 rows × 200 features pass, 200,000 × 1,000 do not.</summary>
+    public const double AutoStatisticsWorkLimit = 2e10;
 
     /// <summary>Newton holds about this many (d + 1)² matrices at once (the Hessian, its scaled copy and factor, the damped trials).</summary>
     private const int NewtonMatrixCopies = 5;
@@ -125,16 +129,18 @@ internal static class GlmTraining
 
     /// <summary>
     /// Whether to compute the statistics: <paramref name="requested"/> false never; null (the default) when d ≤
-    /// <see cref="AutoStatisticsFeatureLimit"/>; true always. Either way only when the d² work fits the budget; otherwise the
-    /// reason (logged by the caller, never thrown).
+    /// <see cref="AutoStatisticsFeatureLimit"/> and n·(d + 1)² ≤ <see cref="AutoStatisticsWorkLimit"/>; true always. Either
+    /// way only when the d² matrices fit the budget; otherwise the reason (logged by the caller, never thrown).
     /// </summary>
-    public static (bool Compute, string? Reason) PlanStatistics(bool? requested, int featureCount, MemoryBudget budget)
+    public static (bool Compute, string? Reason) PlanStatistics(bool? requested, int featureCount, long rows, MemoryBudget budget)
     {
         if (requested == false) return (false, "ComputeStatistics = false");
-        if (requested is null && featureCount > AutoStatisticsFeatureLimit)
+        double work = rows * Math.Pow(featureCount + 1.0, 2);
+        if (requested is null && (featureCount > AutoStatisticsFeatureLimit || work > AutoStatisticsWorkLimit))
             return (false, string.Format(CultureInfo.InvariantCulture,
-                "they need an O(n·d²) Hessian pass and an O(d³) inverse, skipped by default above d = {0:N0} (d = {1:N0}); set ComputeStatistics = true to compute them anyway",
-                AutoStatisticsFeatureLimit, featureCount));
+                "they need an O(n·d²) Hessian pass ({0:G2} multiply-adds here) and an O(d³) inverse, skipped by default above d = {1:N0} " +
+                "or {2:G2} multiply-adds (n = {3:N0}, d = {4:N0}); set ComputeStatistics = true to compute them anyway",
+                work, AutoStatisticsFeatureLimit, AutoStatisticsWorkLimit, rows, featureCount));
         double bytes = HessianBytes(featureCount, StatisticsMatrixCopies);
         if (!budget.Allows(bytes))
             return (false, $"the (d + 1)² Hessian and its inverse at d = {featureCount:N0} need {MemoryBudget.Describe(bytes)}, over the memory budget " +
@@ -142,13 +148,22 @@ internal static class GlmTraining
         return (true, null);
     }
 
+    /// <summary>The usual start: θ = 0 and the bias at the null model's optimum <paramref name="bias"/>.</summary>
+    public static double[] NullModelStart(int featureCount, double bias)
+    {
+        var start = new double[featureCount + 1];
+        start[featureCount] = bias;
+        return start;
+    }
+
     /// <summary>
-    /// Minimises the GLM objective of <typeparamref name="TLoss"/> from θ = 0, b = <paramref name="startBias"/> (the null
-    /// model's optimum), with <paramref name="minimize"/> (the trainer's minimiser with its stopping rule), logs the
-    /// outcome, and computes the Hessian at the optimum when the statistics are planned.
+    /// Minimises the GLM objective of <typeparamref name="TLoss"/> from <paramref name="start"/> ([θ, b]; usually
+    /// <see cref="NullModelStart"/>, or a previous model for continued training), with <paramref name="minimize"/> (the
+    /// trainer's minimiser with its stopping rule), logs the outcome, and computes the Hessian at the optimum when the
+    /// statistics are planned.
     /// </summary>
     /// <exception cref="InvalidOperationException">The minimiser produced non-finite parameters.</exception>
-    public static GlmFit Fit<TLoss>(TrainingContext context, GlmData data, GlmSettings settings, double startBias,
+    public static GlmFit Fit<TLoss>(TrainingContext context, GlmData data, GlmSettings settings, double[] start,
         Func<IGlmObjective, double[], OptimizationResult> minimize, (bool Compute, string? Reason) statistics,
         Func<OptimizationResult, string?>? statisticsVeto = null) where TLoss : IGlmLoss
     {
@@ -156,8 +171,6 @@ internal static class GlmTraining
         int d = data.FeatureCount;
         var objective = new GlmObjective<TLoss>(data.Set.Features, data.Set.Labels, data.Weighted ? data.Set.Weights : null,
             data.WeightSum, settings.L2, context.MaximumThreads);
-        var start = new double[d + 1];
-        start[d] = startBias;
         var result = minimize(objective, start);
         ch.Info(MessageSensitivity.None,
             $"{settings.MinimizerName}: {result.Iterations} iterations, objective {result.Objective:G10}, gradient norm {result.GradientNorm:G3}, " +
@@ -166,8 +179,9 @@ internal static class GlmTraining
             throw new InvalidOperationException($"The {settings.MinimizerName} optimizer produced non-finite weights; try L2Regularization > 0.");
         ReportStop(ch, settings, result);
 
-        // One pass at the final parameters (the optimizers' last evaluation may have been a rejected trial).
-        objective.Evaluate(result.Parameters, new double[d + 1]);
+        // The last-pass sums must describe the final parameters: one more pass when the minimiser's last evaluation was
+        // elsewhere (a rejected trial, a mini-batch).
+        if (!objective.LastEvaluatedAt(result.Parameters)) objective.Evaluate(result.Parameters, new double[d + 1]);
         string? reason = statistics.Reason ?? statisticsVeto?.Invoke(result);
         Matrix<double>? hessian = null;
         if (statistics.Compute && reason is null)

@@ -71,3 +71,34 @@ public class FeatureLayoutTests
         Assert.Contains("MemoryBudgetBytes", e.Message);
     }
 }
+
+public class SparseVectorValidationTests
+{
+    [Theory]
+    [InlineData(new[] { 5, 3 })]   // not ascending
+    [InlineData(new[] { 3, 3 })]   // repeated
+    [InlineData(new[] { 3, 40 })]  // beyond the vector's length
+    public void Fit_SparseVectorWithBrokenIndices_ThrowsNamingTheColumn(int[] indices)
+    {
+        // The sparse kernels index the weights with the stored indices without bounds checks, so the reader checks them once.
+        var ml = new MLContext(seed: 0);
+        var rows = Enumerable.Range(0, 40).Select(i => new SparseData.Row
+        {
+            Features = i == 7
+                ? new Microsoft.ML.Data.VBuffer<float>(40, 2, [1f, 2f], indices)
+                : new Microsoft.ML.Data.VBuffer<float>(40, 1, [1f], [i % 40]),
+            Label = i % 2,
+            Weight = 1,
+        }).ToArray();
+        var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(SparseData.Row));
+        schema[nameof(SparseData.Row.Features)].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, 40);
+        var data = ml.Data.LoadFromEnumerable(rows, schema);
+        var e = Assert.Throws<InvalidOperationException>(() => ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
+        {
+            FeatureLayout = FeatureLayout.Sparse,
+            L2Regularization = 1,
+        }).Fit(data));
+        Assert.Contains("'Features'", e.Message);
+        Assert.Contains("ascending within [0, 40)", e.Message);
+    }
+}

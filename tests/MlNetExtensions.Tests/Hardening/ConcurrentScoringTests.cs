@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetExtensions.Tests.Support;
@@ -27,7 +28,7 @@ public class ConcurrentScoringTests
         var model = estimator.Fit(raw);
         string[] Scores() => trainer == "mlp-multiclass"
             ? model.Transform(raw).GetColumn<VBuffer<float>>("Score").Select(v => string.Join(",", v.DenseValues())).ToArray()
-            : model.Transform(raw).GetColumn<float>("Score").Select(s => s.ToString("R")).ToArray();
+            : model.Transform(raw).GetColumn<float>("Score").Select(s => s.ToString("R", CultureInfo.InvariantCulture)).ToArray();
         var expected = Scores();
 
         var results = new string[8][];

@@ -67,8 +67,8 @@ public class ExtremeValueTests
         _ml.Log += (_, e) => messages.Add(e.Message);
         var model = _ml.Regression.Trainers.ClosedFormLinearRegression(l2Regularization: 0.5).Fit(TestData.FromRows(_ml, x, y));
 
-        var X = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (i, j) => x[i][j]);
-        var means = X.ColumnSums() / n;
+        var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (i, j) => x[i][j]);
+        var means = design.ColumnSums() / n;
         var xc = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, d, (i, j) => x[i][j] - means[j]);
         var yv = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(n, i => y[i]);
         var yc = yv - yv.Average();

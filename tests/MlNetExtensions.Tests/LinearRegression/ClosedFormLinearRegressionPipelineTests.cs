@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -134,7 +135,7 @@ public class ClosedFormLinearRegressionPipelineTests
             var lines = ModelLoaderProcess.Run("MlNetExtensions.ModelLoader", path, "diabetes.test.csv");
             Assert.Equal("Score", lines[0]);
             var expected = model.Transform(data).GetColumn<float>("Score")
-                .Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8")).ToArray();
+                .Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8", CultureInfo.InvariantCulture)).ToArray();
             Assert.Equal(expected, lines.Skip(1).ToArray());
         }
         finally

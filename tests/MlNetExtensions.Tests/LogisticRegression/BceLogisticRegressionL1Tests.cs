@@ -39,7 +39,9 @@ public class BceLogisticRegressionL1Tests
     {
         var model = _ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            L1Regularization = l1, L2Regularization = l2, GradientTolerance = 1e-8,
+            L1Regularization = l1,
+            L2Regularization = l2,
+            GradientTolerance = 1e-8,
         }).Fit(LogisticTestData.View(_ml, LogisticTestData.BreastCancerStandardised())).Model.SubModel;
         var stats = model.GetStatistics();
         var report = model.GetTrainingReport();
@@ -87,11 +89,16 @@ public class BceLogisticRegressionL1Tests
         double n = y.Length;
         var ours = _ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            L1Regularization = l1, L2Regularization = l2, GradientTolerance = 1e-9,
+            L1Regularization = l1,
+            L2Regularization = l2,
+            GradientTolerance = 1e-9,
         }).Fit(data).Model.SubModel;
         var mlnet = _ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new Microsoft.ML.Trainers.LbfgsLogisticRegressionBinaryTrainer.Options
         {
-            L1Regularization = (float)(l1 * n), L2Regularization = (float)(l2 * n), OptimizationTolerance = 1e-7f, LabelColumnName = "Label",
+            L1Regularization = (float)(l1 * n),
+            L2Regularization = (float)(l2 * n),
+            OptimizationTolerance = 1e-7f,
+            LabelColumnName = "Label",
         }).Fit(LogisticTestData.BooleanView(_ml, x, y)).Model.SubModel;
         double Objective(IReadOnlyList<float> w, float b)
         {
@@ -105,6 +112,6 @@ public class BceLogisticRegressionL1Tests
         }
         Assert.True(Objective(ours.Weights, ours.Bias) <= Objective(mlnet.Weights, mlnet.Bias) + 1e-7,
             $"ours {Objective(ours.Weights, ours.Bias):R}, ML.NET {Objective(mlnet.Weights, mlnet.Bias):R}");
-        Assert.True(ours.Weights.Count(v => v == 0) > 0);
+        Assert.Contains(ours.Weights, v => v == 0);
     }
 }

@@ -461,7 +461,10 @@ public class BceLogisticRegressionRoundingFloorTests
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) warnings.Add(e.Message); };
         var report = ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
         {
-            Optimizer = optimizer, L2Regularization = 0.01, GradientTolerance = 1e-300, MaximumNumberOfIterations = 1000,
+            Optimizer = optimizer,
+            L2Regularization = 0.01,
+            GradientTolerance = 1e-300,
+            MaximumNumberOfIterations = 1000,
         }).Fit(LogisticTestData.View(ml, LogisticTestData.BreastCancerStandardised())).Model.SubModel.GetTrainingReport();
         Assert.False(report.Converged);
         Assert.True(report.Iterations < (optimizer == LogisticOptimizer.Newton ? 40 : 500), $"{report.Iterations} iterations");

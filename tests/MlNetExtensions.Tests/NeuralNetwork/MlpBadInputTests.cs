@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetExtensions.Tests.Support;
@@ -20,7 +21,7 @@ public class MlpBadInputTests
     public void Mlp_EmptyOrNegativeLayerSize_Throws(int[] sizes, string named)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(hiddenLayerSizes: sizes));
-        AssertNames(e, named, sizes.First(s => s <= 0).ToString());
+        AssertNames(e, named, sizes.First(s => s <= 0).ToString(CultureInfo.InvariantCulture));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ml.BinaryClassification.Trainers.Mlp(hiddenLayerSizes: sizes));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ml.MulticlassClassification.Trainers.Mlp(hiddenLayerSizes: sizes));
     }
@@ -31,7 +32,7 @@ public class MlpBadInputTests
     public void Mlp_NonPositiveBatchSize_Throws(int batch)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Regression.Trainers.Mlp(new MlpOptions { BatchSize = batch }));
-        AssertNames(e, "BatchSize", batch.ToString());
+        AssertNames(e, "BatchSize", batch.ToString(CultureInfo.InvariantCulture));
     }
 
     [Theory]
@@ -169,12 +170,16 @@ public class MlpBadInputTests
         var iris = MlpData.Iris(_ml);
         var lbfgs = Assert.Throws<InvalidOperationException>(() => _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
-            Optimizer = MlpOptimizer.Lbfgs, MemoryBudgetBytes = 10_000, NumberOfEpochs = 1,
+            Optimizer = MlpOptimizer.Lbfgs,
+            MemoryBudgetBytes = 10_000,
+            NumberOfEpochs = 1,
         }).Fit(iris));
         AssertNames(lbfgs, "L-BFGS", "259 parameters", "MemoryBudgetBytes", "Optimizer = Adam");
         var early = Assert.Throws<InvalidOperationException>(() => _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
-            EarlyStopping = true, MemoryBudgetBytes = 2_000, NumberOfEpochs = 1,
+            EarlyStopping = true,
+            MemoryBudgetBytes = 2_000,
+            NumberOfEpochs = 1,
         }).Fit(iris));
         AssertNames(early, "Early stopping", "150 × 4", "MemoryBudgetBytes");
     }

@@ -50,9 +50,15 @@ public class MlpContinuedTrainingTests
         var data = Data(task);
         MlpOptions Options(int epochs) => new()
         {
-            HiddenLayerSizes = [8, 5], Optimizer = optimizer, LearningRateSchedule = schedule, LearningRate = optimizer == MlpOptimizer.Adam ? 0.01 : 0.05,
-            BatchSize = batch, NumberOfEpochs = epochs, Seed = 7,
-            Patience = schedule == MlpLearningRateSchedule.Adaptive ? 2 : 20, Tolerance = schedule == MlpLearningRateSchedule.Adaptive ? 10 : 1e-4,
+            HiddenLayerSizes = [8, 5],
+            Optimizer = optimizer,
+            LearningRateSchedule = schedule,
+            LearningRate = optimizer == MlpOptimizer.Adam ? 0.01 : 0.05,
+            BatchSize = batch,
+            NumberOfEpochs = epochs,
+            Seed = 7,
+            Patience = schedule == MlpLearningRateSchedule.Adaptive ? 2 : 20,
+            Tolerance = schedule == MlpLearningRateSchedule.Adaptive ? 10 : 1e-4,
         };
         var once = Trainer(task, Options(12)).Fit(data).Model;
         var first = Trainer(task, Options(5)).Fit(data).Model;
@@ -110,7 +116,11 @@ public class MlpContinuedTrainingTests
         var test = MlpData.BreastCancer(_ml, "breast_cancer.test.csv");
         var trainer = _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [8], NumberOfEpochs = 30, LearningRate = 0.01, Seed = 2, StopOnTrainingLossPlateau = false,
+            HiddenLayerSizes = [8],
+            NumberOfEpochs = 30,
+            LearningRate = 0.01,
+            Seed = 2,
+            StopOnTrainingLossPlateau = false,
         });
         var model = trainer.Fit(train);
         double before = _ml.BinaryClassification.Evaluate(model.Transform(test)).LogLoss;

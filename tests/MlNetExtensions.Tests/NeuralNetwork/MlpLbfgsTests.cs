@@ -18,7 +18,12 @@ public class MlpLbfgsTests
         var newton = _ml.BinaryClassification.Trainers.BceLogisticRegression(l2Regularization: lambda).Fit(data).Model.SubModel;
         var lbfgs = _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [], Optimizer = MlpOptimizer.Lbfgs, L2Regularization = lambda, Tolerance = 1e-6, NumberOfEpochs = 500, Seed = 3,
+            HiddenLayerSizes = [],
+            Optimizer = MlpOptimizer.Lbfgs,
+            L2Regularization = lambda,
+            Tolerance = 1e-6,
+            NumberOfEpochs = 500,
+            Seed = 3,
         }).Fit(data).Model;
         // The optimum is flat along the near-separating direction (weights up to 10): compare the objective to 1e-7 and
         // the weights to 1e-4 relative.
@@ -53,7 +58,12 @@ public class MlpLbfgsTests
         var ridge = _ml.Regression.Trainers.ClosedFormLinearRegression(l2Regularization: lambda * x.Length).Fit(data).Model;
         var mlp = _ml.Regression.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [], Optimizer = MlpOptimizer.Lbfgs, L2Regularization = lambda, Tolerance = 1e-7, NumberOfEpochs = 300, Seed = 1,
+            HiddenLayerSizes = [],
+            Optimizer = MlpOptimizer.Lbfgs,
+            L2Regularization = lambda,
+            Tolerance = 1e-7,
+            NumberOfEpochs = 300,
+            Seed = 1,
         }).Fit(data).Model;
         // s is the labels' standard deviation rounded to the nearest power of two.
         double mean = y.Average(v => (double)v), sd = Math.Sqrt(y.Average(v => (v - mean) * (v - mean)));
@@ -88,7 +98,11 @@ public class MlpLbfgsTests
         _ml.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
         var model = _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [], Optimizer = MlpOptimizer.Lbfgs, L2Regularization = 0.1, Tolerance = 1e-5, Seed = 1,
+            HiddenLayerSizes = [],
+            Optimizer = MlpOptimizer.Lbfgs,
+            L2Regularization = 0.1,
+            Tolerance = 1e-5,
+            Seed = 1,
         }).Fit(MlpData.Iris(_ml)).Model;
         Assert.Contains(messages, m => m.Contains($"L-BFGS converged after iteration {model.EpochsTrained}"));
         // Accepted steps lower the loss, or (approximate Wolfe, near the optimum) raise it by no more than its rounding.

@@ -18,7 +18,10 @@ public class MlpOptimizerTests
 
     private static ParameterOptimizer Create(MlpOptimizer kind, int parameters) => ParameterOptimizer.Create(new MlpOptions
     {
-        Optimizer = kind, LearningRate = 0.05, Momentum = 0.9, Nesterov = kind == MlpOptimizer.Momentum,
+        Optimizer = kind,
+        LearningRate = 0.05,
+        Momentum = 0.9,
+        Nesterov = kind == MlpOptimizer.Momentum,
     }, parameters);
 
     [Theory]

@@ -67,10 +67,10 @@ public class MlpPersistenceTests
     {
         var (data, trainer) = Setup("binary", [4]);
         var model = trainer.Fit(data);
-        var before = Directory.GetFileSystemEntries(Path.GetTempPath()).Where(p => Path.GetFileName(p).StartsWith("MlNetExtensions-")).ToArray();
+        var before = Directory.GetFileSystemEntries(Path.GetTempPath()).Where(p => Path.GetFileName(p).StartsWith("MlNetExtensions-", StringComparison.Ordinal)).ToArray();
         using var stream = new MemoryStream();
         _ml.Model.Save(model, data.Schema, stream);
-        var after = Directory.GetFileSystemEntries(Path.GetTempPath()).Where(p => Path.GetFileName(p).StartsWith("MlNetExtensions-")).ToArray();
+        var after = Directory.GetFileSystemEntries(Path.GetTempPath()).Where(p => Path.GetFileName(p).StartsWith("MlNetExtensions-", StringComparison.Ordinal)).ToArray();
         Assert.Equal(before, after);
         Assert.True(stream.Length > 0);
     }

@@ -21,22 +21,22 @@ public class MlpPipelineOnnxTests
         switch (task)
         {
             case "regression":
-            {
-                var data = TestData.Load(_ml, "diabetes.csv");
-                return (data, normalize.Append(_ml.Regression.Trainers.Mlp(options)).Fit(data));
-            }
+                {
+                    var data = TestData.Load(_ml, "diabetes.csv");
+                    return (data, normalize.Append(_ml.Regression.Trainers.Mlp(options)).Fit(data));
+                }
             case "binary":
-            {
-                var data = TestData.Load(_ml, "breast_cancer.csv");
-                return (data, normalize.Append(_ml.BinaryClassification.Trainers.Mlp(options)).Fit(data));
-            }
+                {
+                    var data = TestData.Load(_ml, "breast_cancer.csv");
+                    return (data, normalize.Append(_ml.BinaryClassification.Trainers.Mlp(options)).Fit(data));
+                }
             default:
-            {
-                var data = TestData.Load(_ml, "iris.csv");
-                return (data, _ml.Transforms.Conversion.MapValueToKey("Label").Append(normalize)
-                    .Append(_ml.MulticlassClassification.Trainers.Mlp(options))
-                    .Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel")).Fit(data));
-            }
+                {
+                    var data = TestData.Load(_ml, "iris.csv");
+                    return (data, _ml.Transforms.Conversion.MapValueToKey("Label").Append(normalize)
+                        .Append(_ml.MulticlassClassification.Trainers.Mlp(options))
+                        .Append(_ml.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel")).Fit(data));
+                }
         }
     }
 

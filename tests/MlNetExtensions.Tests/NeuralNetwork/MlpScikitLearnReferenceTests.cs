@@ -85,8 +85,12 @@ public class MlpScikitLearnReferenceTests
         // epoch's, 0.5/√241 = 0.032208 (scikit-learn updates it at the end of each epoch).
         var model = Train(new MlpOptions
         {
-            Optimizer = MlpOptimizer.Sgd, LearningRateSchedule = MlpLearningRateSchedule.InverseScaling, LearningRate = 0.5, PowerT = 0.5,
-            NumberOfEpochs = 20, StopOnTrainingLossPlateau = false,
+            Optimizer = MlpOptimizer.Sgd,
+            LearningRateSchedule = MlpLearningRateSchedule.InverseScaling,
+            LearningRate = 0.5,
+            PowerT = 0.5,
+            NumberOfEpochs = 20,
+            StopOnTrainingLossPlateau = false,
         });
         AssertAgrees(Invscaling, model);
         Assert.Equal(20L * 12, model.RowsSeen);
@@ -99,7 +103,11 @@ public class MlpScikitLearnReferenceTests
         // training stops at epoch 31, the 11th epoch without an improvement, as in scikit-learn.
         var model = Train(new MlpOptions
         {
-            Optimizer = MlpOptimizer.Momentum, Momentum = 0.9, Nesterov = true, LearningRate = 0.05, NumberOfEpochs = 1000,
+            Optimizer = MlpOptimizer.Momentum,
+            Momentum = 0.9,
+            Nesterov = true,
+            LearningRate = 0.05,
+            NumberOfEpochs = 1000,
         });
         AssertAgrees(Plateau, model);
     }
@@ -111,8 +119,12 @@ public class MlpScikitLearnReferenceTests
         // below 1e-6 when the test fires again, at epoch 68.
         var model = Train(new MlpOptions
         {
-            Optimizer = MlpOptimizer.Sgd, LearningRateSchedule = MlpLearningRateSchedule.Adaptive, LearningRate = 0.2, NumberOfEpochs = 1000,
-            Tolerance = 1e-3, Patience = 3,
+            Optimizer = MlpOptimizer.Sgd,
+            LearningRateSchedule = MlpLearningRateSchedule.Adaptive,
+            LearningRate = 0.2,
+            NumberOfEpochs = 1000,
+            Tolerance = 1e-3,
+            Patience = 3,
         });
         AssertAgrees(Adaptive, model);
     }

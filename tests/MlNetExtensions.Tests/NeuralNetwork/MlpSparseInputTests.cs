@@ -33,7 +33,11 @@ public class MlpSparseInputTests
         ml.Log += (_, e) => messages.Add(e.RawMessage);
         MlpOptions Options(FeatureLayout layout) => new()
         {
-            HiddenLayerSizes = [4], NumberOfEpochs = 2, Seed = 3, MemoryBudgetBytes = 32 << 20, FeatureLayout = layout,
+            HiddenLayerSizes = [4],
+            NumberOfEpochs = 2,
+            Seed = 3,
+            MemoryBudgetBytes = 32 << 20,
+            FeatureLayout = layout,
         };
         var model = ml.BinaryClassification.Trainers.Mlp(Options(FeatureLayout.Auto)).Fit(data);
         Assert.Contains(messages, m => m.Contains("held sparsely (") && m.Contains("MLP 200000-4-1"));
@@ -56,7 +60,11 @@ public class MlpSparseInputTests
         {
             var trainer = ml.BinaryClassification.Trainers.Mlp(new MlpOptions
             {
-                HiddenLayerSizes = [8], BatchSize = 1, NumberOfEpochs = epochs, Seed = 1, FeatureLayout = FeatureLayout.Sparse,
+                HiddenLayerSizes = [8],
+                BatchSize = 1,
+                NumberOfEpochs = epochs,
+                Seed = 1,
+                FeatureLayout = FeatureLayout.Sparse,
             });
             long before = GC.GetAllocatedBytesForCurrentThread();
             trainer.Fit(data);

@@ -90,7 +90,12 @@ public class MlpTrainerTests
         var ols = _ml.Regression.Trainers.ClosedFormLinearRegression().Fit(data);
         var mlp = _ml.Regression.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [], L2Regularization = 0, LearningRate = 0.05, NumberOfEpochs = 1000, BatchSize = 200, Seed = 1,
+            HiddenLayerSizes = [],
+            L2Regularization = 0,
+            LearningRate = 0.05,
+            NumberOfEpochs = 1000,
+            BatchSize = 200,
+            Seed = 1,
             StopOnTrainingLossPlateau = false,
         }).Fit(data);
         Assert.Equal([3, 1], mlp.Model.LayerSizes);
@@ -123,7 +128,11 @@ public class MlpTrainerTests
         var data = MlpData.BreastCancer(_ml);
         MlpModelParameters Train(int threads) => _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [16, 8], NumberOfEpochs = 5, BatchSize = 150, Seed = 9, NumberOfThreads = threads,
+            HiddenLayerSizes = [16, 8],
+            NumberOfEpochs = 5,
+            BatchSize = 150,
+            Seed = 9,
+            NumberOfThreads = threads,
         }).Fit(data).Model;
         var one = Train(1);
         var two = Train(2);
@@ -154,8 +163,13 @@ public class MlpTrainerTests
         var data = MlpData.BreastCancer(_ml);
         var model = _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [6], Optimizer = optimizer, Nesterov = nesterov, LearningRate = optimizer == MlpOptimizer.Adam ? 0.01 : 0.1,
-            NumberOfEpochs = 30, BatchSize = 32, Seed = 1,
+            HiddenLayerSizes = [6],
+            Optimizer = optimizer,
+            Nesterov = nesterov,
+            LearningRate = optimizer == MlpOptimizer.Adam ? 0.01 : 0.1,
+            NumberOfEpochs = 30,
+            BatchSize = 32,
+            Seed = 1,
         }).Fit(data).Model;
         Assert.Equal(30, model.TrainingLoss.Count);
         Assert.Null(model.ValidationLoss);
@@ -174,7 +188,12 @@ public class MlpTrainerTests
         var data = MlpData.Iris(_ml);
         var model = _ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [8], Activation = activation, LearningRate = 0.02, NumberOfEpochs = 100, BatchSize = 32, Seed = 1,
+            HiddenLayerSizes = [8],
+            Activation = activation,
+            LearningRate = 0.02,
+            NumberOfEpochs = 100,
+            BatchSize = 32,
+            Seed = 1,
         }).Fit(data);
         Assert.Equal(activation, model.Model.Activation);
         var metrics = _ml.MulticlassClassification.Evaluate(model.Transform(data));
@@ -188,8 +207,16 @@ public class MlpTrainerTests
         var reports = new List<MlpEpochProgress>();
         var model = _ml.BinaryClassification.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [32], LearningRate = 0.05, NumberOfEpochs = 300, BatchSize = 32, Seed = 1, L2Regularization = 0,
-            EarlyStopping = true, ValidationFraction = 0.2, Patience = 5, Progress = new SyncProgress(reports),
+            HiddenLayerSizes = [32],
+            LearningRate = 0.05,
+            NumberOfEpochs = 300,
+            BatchSize = 32,
+            Seed = 1,
+            L2Regularization = 0,
+            EarlyStopping = true,
+            ValidationFraction = 0.2,
+            Patience = 5,
+            Progress = new SyncProgress(reports),
         }).Fit(data).Model;
         var validation = model.ValidationLoss!;
         Assert.True(validation.Count < 300, "should stop early on a small data set with a large learning rate");
@@ -208,8 +235,14 @@ public class MlpTrainerTests
         var data = MlpData.Iris(_ml);
         var options = new MlpOptions
         {
-            HiddenLayerSizes = [16], LearningRate = 0.1, NumberOfEpochs = 200, BatchSize = 8, Seed = 3,
-            EarlyStopping = true, ValidationFraction = 0.3, Patience = 3,
+            HiddenLayerSizes = [16],
+            LearningRate = 0.1,
+            NumberOfEpochs = 200,
+            BatchSize = 8,
+            Seed = 3,
+            EarlyStopping = true,
+            ValidationFraction = 0.3,
+            Patience = 3,
         };
         var model = _ml.MulticlassClassification.Trainers.Mlp(options).Fit(data).Model;
         // Retraining for exactly BestEpoch epochs without early stopping reproduces the kept weights only if the
@@ -239,8 +272,14 @@ public class MlpTrainerTests
         var repeatedY = y.SelectMany((v, i) => Enumerable.Repeat(v, (int)weights[i])).ToArray();
         MlpOptions Options(int batch, string? weight) => new()
         {
-            HiddenLayerSizes = [3], Activation = MlpActivation.Tanh, NumberOfEpochs = 50, LearningRate = 0.01, BatchSize = batch,
-            Shuffle = false, Seed = 2, ExampleWeightColumnName = weight,
+            HiddenLayerSizes = [3],
+            Activation = MlpActivation.Tanh,
+            NumberOfEpochs = 50,
+            LearningRate = 0.01,
+            BatchSize = batch,
+            Shuffle = false,
+            Seed = 2,
+            ExampleWeightColumnName = weight,
         };
         var weighted = _ml.Regression.Trainers.Mlp(Options(30, "Weight")).Fit(TestData.FromRows(_ml, x, y, weights)).Model;
         var repeated = _ml.Regression.Trainers.Mlp(Options(repeatedX.Length, null)).Fit(TestData.FromRows(_ml, repeatedX, repeatedY)).Model;
@@ -256,7 +295,11 @@ public class MlpTrainerTests
         var data = TestData.FromRows(_ml, x.Select(r => r.Select(v => v * 1e4f).ToArray()).ToArray(), y.Select(v => v * 1e6f).ToArray());
         var trainer = _ml.Regression.Trainers.Mlp(new MlpOptions
         {
-            HiddenLayerSizes = [4], Optimizer = MlpOptimizer.Sgd, LearningRate = 10, NumberOfEpochs = 50, Seed = 1,
+            HiddenLayerSizes = [4],
+            Optimizer = MlpOptimizer.Sgd,
+            LearningRate = 10,
+            NumberOfEpochs = 50,
+            Seed = 1,
         });
         var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(data));
         Assert.Contains("smaller LearningRate", e.Message);
@@ -269,7 +312,9 @@ public class MlpTrainerTests
         var data = MlpData.Iris(ml);
         var trainer = ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
         {
-            NumberOfEpochs = 1000, BatchSize = 1, Seed = 1,
+            NumberOfEpochs = 1000,
+            BatchSize = 1,
+            Seed = 1,
             Progress = new SyncProgress(p => { if (p.Epoch == 2) MlNetExtensions.Interop.MlNetInternals.CancelExecution(ml); }),
         });
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(data));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
@@ -32,8 +33,14 @@ public class LoadWithExtensionsTests(ITestOutputHelper output)
     {
         var options = new MlpOptions
         {
-            HiddenLayerSizes = hidden, Activation = activation, LeakyReluSlope = 0.07, NumberOfEpochs = 15, LearningRate = 0.01, Seed = 5,
-            EarlyStopping = earlyStopping, Patience = 3,
+            HiddenLayerSizes = hidden,
+            Activation = activation,
+            LeakyReluSlope = 0.07,
+            NumberOfEpochs = 15,
+            LearningRate = 0.01,
+            Seed = 5,
+            EarlyStopping = earlyStopping,
+            Patience = 3,
         };
         var normalize = _ml.Transforms.NormalizeMeanVariance("Features");
         return task switch
@@ -279,11 +286,11 @@ public class LoadWithExtensionsTests(ITestOutputHelper output)
     /// <summary>Every output value of the task as its bits, row by row.</summary>
     internal static string[] Columns(string task, IDataView scored) => task switch
     {
-        "regression" => scored.GetColumn<float>("Score").Select(s => Bits([s])[0].ToString("X8")).ToArray(),
+        "regression" => scored.GetColumn<float>("Score").Select(s => Bits([s])[0].ToString("X8", CultureInfo.InvariantCulture)).ToArray(),
         "binary" => scored.GetColumn<float>("Score").Zip(scored.GetColumn<float>("Probability"), scored.GetColumn<bool>("PredictedLabel"))
             .Select(t => $"{Bits([t.First])[0]:X8} {Bits([t.Second])[0]:X8} {t.Third}").ToArray(),
         _ => scored.GetColumn<VBuffer<float>>("Score").Zip(scored.GetColumn<uint>("PredictedLabel"))
-            .Select(t => string.Join(",", Bits(t.First.DenseValues()).Select(b => b.ToString("X8"))) + " " + t.Second).ToArray(),
+            .Select(t => string.Join(",", Bits(t.First.DenseValues()).Select(b => b.ToString("X8", CultureInfo.InvariantCulture))) + " " + t.Second).ToArray(),
     };
 
     private static double[] Numbers(string task, IDataView scored) => task switch
@@ -295,7 +302,7 @@ public class LoadWithExtensionsTests(ITestOutputHelper output)
 
     private static string[] Labels(string task, IDataView scored) => task == "binary"
         ? scored.GetColumn<bool>("PredictedLabel").Select(b => b.ToString()).ToArray()
-        : scored.GetColumn<uint>("PredictedLabel").Select(k => k.ToString()).ToArray();
+        : scored.GetColumn<uint>("PredictedLabel").Select(k => k.ToString(CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>Each visible column's name, type and annotation names with their values where they are small.</summary>
     internal static string[] Describe(DataViewSchema schema)
@@ -313,7 +320,7 @@ public class LoadWithExtensionsTests(ITestOutputHelper output)
         {
             uint value = 0;
             column.Annotations.GetValue(annotation.Name, ref value);
-            return value.ToString();
+            return value.ToString(CultureInfo.InvariantCulture);
         }
         return annotation.Type.ToString() ?? "";
     }

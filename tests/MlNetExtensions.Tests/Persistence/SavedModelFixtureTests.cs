@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetExtensions.Tests.Support;
@@ -37,7 +38,7 @@ public class SavedModelFixtureTests
         var loaded = ml.Model.Load(FixturePath(model), out _);
         try
         {
-            var scores = loaded.Transform(data).GetColumn<float>("Score").Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8"));
+            var scores = loaded.Transform(data).GetColumn<float>("Score").Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8", CultureInfo.InvariantCulture));
             var expected = File.ReadAllLines(FixturePath(model + ".scores.txt"));
             Assert.Equal(expected, scores.ToArray());
         }
@@ -69,7 +70,7 @@ public class SavedModelFixtureTests
 
         var plain = ml.Model.Load(FixturePath(model), out _);
         Assert.Equal(File.ReadAllLines(FixturePath(model + ".scores.txt")), ScoreBits(plain.Transform(data)));
-        var full = model.StartsWith("logistic") ? ml.Model.LoadVerified(FixturePath(model), out _) : ml.Model.LoadWithExtensions(FixturePath(model), out _);
+        var full = model.StartsWith("logistic", StringComparison.Ordinal) ? ml.Model.LoadVerified(FixturePath(model), out _) : ml.Model.LoadWithExtensions(FixturePath(model), out _);
         Assert.Equal(File.ReadAllLines(FixturePath(model + ".full-scores.txt")), ScoreBits(full.Transform(data)));
         Assert.Equal(File.ReadAllText(FixturePath(model + ".extensions.txt")), DescribeExtensions(full));
     }
@@ -80,7 +81,7 @@ public class SavedModelFixtureTests
             ? scored.GetColumn<VBuffer<float>>("Score").Select(v => string.Join(",", v.DenseValues().Select(Bits))).ToArray()
             : scored.GetColumn<float>("Score").Select(Bits).ToArray();
 
-    private static string Bits(float value) => BitConverter.SingleToInt32Bits(value).ToString("X8");
+    private static string Bits(float value) => BitConverter.SingleToInt32Bits(value).ToString("X8", CultureInfo.InvariantCulture);
 
     /// <summary>What LoadWithExtensions gives back beyond the scores, as text.</summary>
     private static string DescribeExtensions(ITransformer model)
@@ -89,7 +90,7 @@ public class SavedModelFixtureTests
         return last switch
         {
             MlpPredictionTransformer mlp => $"layers {string.Join("-", mlp.Model.LayerSizes)}, {mlp.Model.Activation}, best epoch {mlp.Model.BestEpoch}\n" +
-                                            $"training loss {string.Join(" ", mlp.Model.TrainingLoss.Select(l => BitConverter.DoubleToInt64Bits(l).ToString("X16")))}\n" +
+                                            $"training loss {string.Join(" ", mlp.Model.TrainingLoss.Select(l => BitConverter.DoubleToInt64Bits(l).ToString("X16", CultureInfo.InvariantCulture)))}\n" +
                                             $"options: epochs {mlp.Model.TrainingOptions!.NumberOfEpochs}, seed {mlp.Model.TrainingOptions.Seed}\n",
             // The statistics' values as bits (not their table, whose layout may change).
             RegressionPredictionTransformer<Microsoft.ML.Trainers.LinearRegressionModelParameters> linear
@@ -101,7 +102,7 @@ public class SavedModelFixtureTests
         };
     }
 
-    private static string DoubleBits(double value) => BitConverter.DoubleToInt64Bits(value).ToString("X16");
+    private static string DoubleBits(double value) => BitConverter.DoubleToInt64Bits(value).ToString("X16", CultureInfo.InvariantCulture);
 
     private static string Values(CoefficientStatistics statistics)
         => $"n {statistics.Count}\ncoefficients {string.Join(" ", statistics.Coefficients.Select(DoubleBits))}\n" +
@@ -109,7 +110,7 @@ public class SavedModelFixtureTests
 
     private static void WriteDescription(MLContext ml, string name)
     {
-        var full = name.StartsWith("logistic") ? ml.Model.LoadVerified(SourceFixturePath(name), out _) : ml.Model.LoadWithExtensions(SourceFixturePath(name), out _);
+        var full = name.StartsWith("logistic", StringComparison.Ordinal) ? ml.Model.LoadVerified(SourceFixturePath(name), out _) : ml.Model.LoadWithExtensions(SourceFixturePath(name), out _);
         File.WriteAllText(SourceFixturePath(name + ".extensions.txt"), DescribeExtensions(full));
         File.Copy(SourceFixturePath(name + ".extensions.txt"), FixturePath(name + ".extensions.txt"), overwrite: true);
     }
@@ -120,9 +121,13 @@ public class SavedModelFixtureTests
         ITransformer model = name switch
         {
             "mlp-binary-v0.2.zip" => normalize.Append(ml.BinaryClassification.Trainers.Mlp(new MlpOptions
-                {
-                    HiddenLayerSizes = [8, 1], Activation = MlpActivation.LeakyRelu, NumberOfEpochs = 30, LearningRate = 0.01, Seed = 1,
-                }))
+            {
+                HiddenLayerSizes = [8, 1],
+                Activation = MlpActivation.LeakyRelu,
+                NumberOfEpochs = 30,
+                LearningRate = 0.01,
+                Seed = 1,
+            }))
                 .Fit(TestData.Load(ml, "breast_cancer.train.csv")),
             "mlp-multiclass-v0.2.zip" => ml.Transforms.Conversion.MapValueToKey("Label").Append(normalize)
                 .Append(ml.MulticlassClassification.Trainers.Mlp(hiddenLayerSizes: [6], activation: MlpActivation.Sigmoid, numberOfEpochs: 40, seed: 1))
@@ -135,10 +140,10 @@ public class SavedModelFixtureTests
         };
         string path = SourceFixturePath(name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (name.StartsWith("mlp")) ml.Model.Save(model, data.Schema, path); // plain Save: the MLP writes its own entry
-        else if (name.StartsWith("logistic")) ml.Model.SaveWithChecksum(model, data.Schema, path);
+        if (name.StartsWith("mlp", StringComparison.Ordinal)) ml.Model.Save(model, data.Schema, path); // plain Save: the MLP writes its own entry
+        else if (name.StartsWith("logistic", StringComparison.Ordinal)) ml.Model.SaveWithChecksum(model, data.Schema, path);
         else ml.Model.SaveWithExtensions(model, data.Schema, path);
-        var full = name.StartsWith("logistic") ? ml.Model.LoadVerified(path, out _) : ml.Model.LoadWithExtensions(path, out _);
+        var full = name.StartsWith("logistic", StringComparison.Ordinal) ? ml.Model.LoadVerified(path, out _) : ml.Model.LoadWithExtensions(path, out _);
         // The full load scores as the model did in memory; the plain load to the rounding of ML.NET's own kernels.
         Assert.Equal(ScoreBits(model.Transform(data)), ScoreBits(full.Transform(data)));
         File.WriteAllLines(path + ".scores.txt", ScoreBits(ml.Model.Load(path, out _).Transform(data)));
@@ -166,7 +171,7 @@ public class SavedModelFixtureTests
         // The scores of the saved file as loaded (an MLP in process and its ONNX form agree to ~1e-6, not to the bit).
         var saved = ml.Model.Load(SourceFixturePath(name), out _);
         File.WriteAllLines(SourceFixturePath(name + ".scores.txt"),
-            saved.Transform(data).GetColumn<float>("Score").Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8")));
+            saved.Transform(data).GetColumn<float>("Score").Select(s => BitConverter.SingleToInt32Bits(s).ToString("X8", CultureInfo.InvariantCulture)));
         (saved as IDisposable)?.Dispose();
         Directory.CreateDirectory(Path.GetDirectoryName(FixturePath(name))!);
         File.Copy(SourceFixturePath(name), FixturePath(name), overwrite: true);

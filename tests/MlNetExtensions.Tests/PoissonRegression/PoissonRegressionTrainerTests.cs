@@ -44,8 +44,12 @@ public class PoissonRegressionTrainerTests
             labelColumnName: "Label", featureColumnName: "Features", exampleWeightColumnName: null, l2Regularization: 0);
         PoissonRegressionTrainer full = _ml.Regression.Trainers.PoissonRegression(options: new PoissonRegressionTrainer.Options
         {
-            L2Regularization = 0.1, Optimizer = GlmOptimizer.Lbfgs, GradientTolerance = 1e-7, MaximumNumberOfIterations = 50,
-            HistorySize = 5, ComputeStatistics = false,
+            L2Regularization = 0.1,
+            Optimizer = GlmOptimizer.Lbfgs,
+            GradientTolerance = 1e-7,
+            MaximumNumberOfIterations = 50,
+            HistorySize = 5,
+            ComputeStatistics = false,
         });
         Assert.NotNull(simple);
         Assert.NotNull(full);
@@ -59,7 +63,8 @@ public class PoissonRegressionTrainerTests
         var data = TestData.Load(_ml, "bike_sharing_daily.train.csv");
         var model = _ml.Regression.Trainers.PoissonRegression(new PoissonRegressionTrainer.Options
         {
-            Optimizer = optimizer, GradientTolerance = 1e-10,
+            Optimizer = optimizer,
+            GradientTolerance = 1e-10,
         }).Fit(data).Model;
         var stats = model.GetStatistics();
 
@@ -88,7 +93,10 @@ public class PoissonRegressionTrainerTests
             .Transform(TestData.Load(_ml, "bike_sharing_daily.train.csv"));
         PoissonRegressionStatistics Fit(GlmOptimizer optimizer) => _ml.Regression.Trainers.PoissonRegression(new PoissonRegressionTrainer.Options
         {
-            Optimizer = optimizer, L2Regularization = 1e-3, GradientTolerance = 1e-9, MaximumNumberOfIterations = 5000,
+            Optimizer = optimizer,
+            L2Regularization = 1e-3,
+            GradientTolerance = 1e-9,
+            MaximumNumberOfIterations = 5000,
         }).Fit(data).Model.GetStatistics();
         var newton = Fit(GlmOptimizer.Newton);
         var lbfgs = Fit(GlmOptimizer.Lbfgs);

@@ -52,7 +52,11 @@ public class SparseDenseEquivalenceProperties
             var p = SparseData.Problem.Create(s.N, s.D, s.Density, s.Seed);
             IReadOnlyList<double> Fit(FeatureLayout layout) => ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = 0.1, FeatureLayout = layout, Solver = solver, ConjugateGradientTolerance = 1e-12,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = 0.1,
+                FeatureLayout = layout,
+                Solver = solver,
+                ConjugateGradientTolerance = 1e-12,
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);
@@ -69,7 +73,10 @@ public class SparseDenseEquivalenceProperties
             var p = SparseData.Problem.Create(l2 == 0 ? s.N + s.D + 20 : s.N, s.D, s.Density, s.Seed);
             IReadOnlyList<double> Fit(LinearRegressionSolver solver) => ml.Regression.Trainers.ClosedFormLinearRegression(new ClosedFormLinearRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = l2, Solver = solver, ConjugateGradientTolerance = 1e-13,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = l2,
+                Solver = solver,
+                ConjugateGradientTolerance = 1e-13,
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(LinearRegressionSolver.NormalEquations), Fit(LinearRegressionSolver.ConjugateGradient), 1e-6);
         }, iter: Cases);
@@ -85,8 +92,12 @@ public class SparseDenseEquivalenceProperties
             var view = SparseData.View(ml, p, booleanLabel: true);
             IReadOnlyList<double> Fit(FeatureLayout layout) => ml.BinaryClassification.Trainers.BceLogisticRegression(new BceLogisticRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = 0.05, Optimizer = optimizer, GradientTolerance = 1e-10,
-                FeatureLayout = layout, ComputeStatistics = false,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = 0.05,
+                Optimizer = optimizer,
+                GradientTolerance = 1e-10,
+                FeatureLayout = layout,
+                ComputeStatistics = false,
             }).Fit(view).Model.SubModel.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);
@@ -111,7 +122,10 @@ public class SparseDenseEquivalenceProperties
             var p = SparseData.Problem.Create(s.N, s.D, s.Density, s.Seed, counts: true);
             IReadOnlyList<double> Fit(FeatureLayout layout) => ml.Regression.Trainers.PoissonRegression(new PoissonRegressionTrainer.Options
             {
-                ExampleWeightColumnName = "Weight", L2Regularization = 0.05, GradientTolerance = 1e-10, FeatureLayout = layout,
+                ExampleWeightColumnName = "Weight",
+                L2Regularization = 0.05,
+                GradientTolerance = 1e-10,
+                FeatureLayout = layout,
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);
@@ -136,10 +150,19 @@ public class SparseDenseEquivalenceProperties
         var p = SparseData.Problem.Create(c.N, c.D, c.Density, c.Seed, binary: c.Task == 1);
         MlpOptions Options(FeatureLayout layout, int threads) => new()
         {
-            HiddenLayerSizes = HiddenShapes[c.Shape], Optimizer = Optimizers[c.Optimizer], LearningRate = Optimizers[c.Optimizer] == MlpOptimizer.Adam ? 1e-2 : 1e-3,
-            Momentum = 0.9, NumberOfEpochs = 4, BatchSize = c.Split ? c.N : 16, L2Regularization = c.L2 ? 1e-2 : 0,
-            ExampleWeightColumnName = "Weight", Seed = c.Seed, FeatureLayout = layout, NumberOfThreads = threads,
-            StopOnTrainingLossPlateau = false, EarlyStopping = (c.Seed & 4) != 0,
+            HiddenLayerSizes = HiddenShapes[c.Shape],
+            Optimizer = Optimizers[c.Optimizer],
+            LearningRate = Optimizers[c.Optimizer] == MlpOptimizer.Adam ? 1e-2 : 1e-3,
+            Momentum = 0.9,
+            NumberOfEpochs = 4,
+            BatchSize = c.Split ? c.N : 16,
+            L2Regularization = c.L2 ? 1e-2 : 0,
+            ExampleWeightColumnName = "Weight",
+            Seed = c.Seed,
+            FeatureLayout = layout,
+            NumberOfThreads = threads,
+            StopOnTrainingLossPlateau = false,
+            EarlyStopping = (c.Seed & 4) != 0,
         };
         switch (c.Task)
         {

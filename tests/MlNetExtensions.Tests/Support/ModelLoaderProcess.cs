@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 
 namespace MlNetExtensions.Tests.Support;
@@ -30,5 +31,5 @@ public static class ModelLoaderProcess
     }
 
     /// <summary>A float the loader printed as its bits in hex.</summary>
-    public static float FromBits(string hex) => BitConverter.Int32BitsToSingle(int.Parse(hex, System.Globalization.NumberStyles.HexNumber));
+    public static float FromBits(string hex) => BitConverter.Int32BitsToSingle(int.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
 }

@@ -82,20 +82,22 @@ internal abstract class ParameterOptimizer
         return squaredNorm;
     }
 
+    /// <summary>Rows of the first segment a chunk of its step covers: 8 rows are a multiple of 8 values at any width.</summary>
+    private const int FirstSegmentChunkRows = 8;
+
     private float[] _rows = [], _zeros = [];
 
     private void UpdateRows(Span<float> weights, int start, SparseRowGradient gradient, float lambda, ref SquareSum norm)
     {
-        const int ChunkRows = 8;
-        int width = gradient.Width, chunk = ChunkRows * width, rows = weights.Length / width;
+        int width = gradient.Width, chunk = FirstSegmentChunkRows * width, rows = weights.Length / width;
         if (_rows.Length < chunk)
         {
             _rows = new float[chunk];
             _zeros = new float[chunk];
         }
-        for (int r = 0; r < rows; r += ChunkRows)
+        for (int r = 0; r < rows; r += FirstSegmentChunkRows)
         {
-            int count = Math.Min(ChunkRows, rows - r);
+            int count = Math.Min(FirstSegmentChunkRows, rows - r);
             var g = gradient.Fill(r, count, _rows) ? _rows.AsSpan(0, count * width) : _zeros.AsSpan(0, count * width);
             Update(weights.Slice(r * width, count * width), g, start + r * width, lambda, ref norm);
         }

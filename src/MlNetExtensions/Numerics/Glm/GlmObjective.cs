@@ -31,6 +31,8 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     private readonly int _partitions;
     private readonly double[][] _gradientPartials;
     private readonly GlmPassResult[] _passPartials;
+    private readonly double[] _lastParameters;
+    private bool _lastOverAllRows;
 
     /// <param name="rows">The feature rows (dense or sparse).</param>
     /// <param name="labels">One label per row.</param>
@@ -54,6 +56,7 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         _gradientPartials = new double[_partitions][];
         for (int p = 0; p < _partitions; p++) _gradientPartials[p] = new double[featureCount + 1];
         _passPartials = new GlmPassResult[_partitions];
+        _lastParameters = new double[featureCount + 1];
     }
 
     public int Count { get; }
@@ -65,6 +68,12 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     public double LastLossSum { get; private set; }
     public double LastMinMargin { get; private set; }
     public double LastMaxAbsScore { get; private set; }
+
+    /// <summary>
+    /// Whether the last evaluation was over all rows at exactly <paramref name="parameters"/>, so that
+    /// <see cref="LastLossSum"/>, <see cref="LastMinMargin"/> and <see cref="LastMaxAbsScore"/> describe them.
+    /// </summary>
+    public bool LastEvaluatedAt(ReadOnlySpan<double> parameters) => _lastOverAllRows && parameters.SequenceEqual(_lastParameters);
 
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
         => EvaluateRows(parameters, gradient, 0, Count, WeightSum);
@@ -101,6 +110,8 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         LastLossSum = loss;
         LastMinMargin = minMargin;
         LastMaxAbsScore = maxAbsScore;
+        _lastOverAllRows = rows == Count;
+        if (_lastOverAllRows) parameters.CopyTo(_lastParameters);
         double scale = 1 / weightSum, penalty = 0;
         for (int k = 0; k <= d; k++) gradient[k] *= scale;
         for (int k = 0; k < d; k++)
