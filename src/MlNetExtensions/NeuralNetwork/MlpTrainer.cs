@@ -32,7 +32,7 @@ namespace MlNetExtensions;
 /// step — dense Adam (or momentum, or SGD) over the whole vector, the L2 term λ·W included, so a weight whose slot is
 /// absent from a batch decays by λ and moves by its Adam moments as in the dense computation. Sparse and dense input
 /// are therefore one computation (the same weights, loss curve and scores to the bit, tested), at the cost of one pass
-/// over all parameters per batch: on a 144k-slot text task with 32 hidden units, 1.9–4.9 ms a batch, a quarter to a half
+/// over all parameters per batch: on a 144k-slot text task with 32 hidden units, 1.7–4.9 ms a batch, a quarter to a half
 /// of the fit, where a lazy update of the ~17% of rows a 200-row batch touches would save most of it but change the
 /// model. Scoring and
 /// <c>PredictionEngine</c> run a sparse row over its non-zeros too (a few µs at 150k slots).
