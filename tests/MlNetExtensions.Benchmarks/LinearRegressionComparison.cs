@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace MlNetExtensions.Benchmarks;
 
 /// <summary>
-/// DESIGN §5: closed-form linear regression on 1,000,000 × 50 in memory against one bare cursor pass over the same
+/// Closed-form linear regression on 1,000,000 × 50 in memory against one bare cursor pass over the same
 /// columns and against ML.NET's Sdca regression; plus the memory a fit allocates at two sizes of n.
 /// </summary>
 internal sealed class LinearRegressionComparison : IComparisonSuite
