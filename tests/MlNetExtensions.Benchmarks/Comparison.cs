@@ -18,6 +18,7 @@ internal static class Comparison
         new LinearRegressionComparison(),
         new LogisticRegressionComparison(),
         new WideLogisticComparison(),
+        new RidgeTextComparison(),
         new SklearnComparison(),
         new ScaleComparison(),
         new MlpComparison(),
