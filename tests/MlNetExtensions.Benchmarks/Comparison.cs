@@ -18,12 +18,14 @@ internal static class Comparison
         new LinearRegressionComparison(),
         new LogisticRegressionComparison(),
         new WideLogisticComparison(),
+        new RidgeTextComparison(),
         new SklearnComparison(),
         new ScaleComparison(),
         new MlpComparison(),
         new MlpScoringComparison(),
         new MlpInitialisationExperiment(),
         new MlpQualityComparison(),
+        new MlpTextComparison(),
     ];
 
     public static IEnumerable<string> SuiteNames => Suites.Select(s => s.Name);

@@ -5,7 +5,7 @@ using Microsoft.ML;
 namespace MlNetExtensions.Benchmarks;
 
 /// <summary>
-/// BenchmarkDotNet view of DESIGN §5's linear target: fit on 1,000,000 × 50 in memory against one bare cursor pass
+/// BenchmarkDotNet view of the linear speed target: fit on 1,000,000 × 50 in memory against one bare cursor pass
 /// (the baseline, so the Ratio column is "× bare pass") and against ML.NET's Sdca.
 /// Run: dotnet run -c Release --project tests/MlNetExtensions.Benchmarks -- bdn --filter *LinearRegressionBenchmarks*
 /// </summary>

@@ -6,7 +6,7 @@ using Microsoft.ML.Trainers;
 namespace MlNetExtensions.Benchmarks;
 
 /// <summary>
-/// DESIGN §5: logistic regression on 200,000 × 50 in memory, BceLogisticRegression (each optimizer) against ML.NET's
+/// Logistic regression on 200,000 × 50 in memory, BceLogisticRegression (each optimizer) against ML.NET's
 /// LbfgsLogisticRegression and SdcaLogisticRegression, all asked for the same objective
 /// (Σ BCE)/n + (λ/2)‖θ‖² with the bias unpenalised. The objective column is that function evaluated, in double, at
 /// each contender's weights on the training data, so "lower is better" is comparable across trainers.

@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace MlNetExtensions.Benchmarks;
 
 /// <summary>
-/// DESIGN §5 / issue 4 §3: MLP 100,000 × 50 → 64 → 1 (ReLU), Adam, batch 200, 10 epochs, on in-memory data: fit time
+/// MLP 100,000 × 50 → 64 → 1 (ReLU), Adam, batch 200, 10 epochs, on in-memory data: fit time
 /// (reading the IDataView included), holdout accuracy, batch scoring rows/s, single-row PredictionEngine latency; the
 /// saved-and-reloaded model (ONNX hidden layers) and ML.NET's LbfgsLogisticRegression alongside for scale.
 /// </summary>

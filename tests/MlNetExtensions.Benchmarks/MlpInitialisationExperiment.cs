@@ -153,7 +153,7 @@ internal sealed class MlpInitialisationExperiment : IComparisonSuite
         var ml = new MLContext(seed: 0);
         var env = (IHostEnvironment)ml;
         using var channel = env.Start("mlp-init");
-        var data = new DenseDataset(c.Train.X, c.Train.Y, Enumerable.Repeat(1f, c.Train.N).ToArray(), c.Train.N, c.Train.D,
+        var data = new TrainingSet(new DenseRows(c.Train.X, c.Train.N, c.Train.D), c.Train.Y, Enumerable.Repeat(1f, c.Train.N).ToArray(),
             new ReadSummary(c.Train.N, c.Train.N, 0, c.Train.N));
         var options = new MlpOptions { HiddenLayerSizes = c.Hidden, NumberOfEpochs = c.Epochs, Seed = c.Seed, StopOnTrainingLossPlateau = false };
         // A model holding the initial weights and a fresh state: training "continues" from epoch 0 with new moments.

@@ -8,7 +8,7 @@ using Microsoft.ML.Trainers;
 namespace MlNetExtensions.Benchmarks;
 
 /// <summary>
-/// DESIGN §5 / issue 10: logistic regression with this library's DEFAULT options (only λ set, the same for all) against
+/// Logistic regression with this library's DEFAULT options (only λ set, the same for all) against
 /// ML.NET's LbfgsLogisticRegression (L1 = 0, L2 = λ·n: the same objective (Σ BCE)/n + (λ/2)‖θ‖²), on dense 200,000 × d
 /// for d ∈ {50, 200, 1,000} and sparse 100,000 rows × d for d ∈ {10³, 10⁴, 10⁵} with 50 non-zeros a row. Medians of
 /// interleaved fits; the objective of each contender's weights evaluated in double on the training rows; memory as bytes

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet run --project samples/MlNetExtensions.Tour -c Release
-for suite in linear logistic mlp scale; do
+for suite in linear logistic logistic-wide ridge-text mlp mlp-scoring scale; do
   dotnet run -c Release --project tests/MlNetExtensions.Benchmarks -- compare "$suite"
 done
+MLP_TEXT_DENSE=1 dotnet run -c Release --project tests/MlNetExtensions.Benchmarks -- compare mlp-text
 tests/MlNetExtensions.Benchmarks/compare-with-sklearn.sh "$@"

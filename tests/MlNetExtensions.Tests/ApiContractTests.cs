@@ -5,7 +5,7 @@ using Microsoft.ML.Trainers;
 namespace MlNetExtensions.Tests;
 
 /// <summary>
-/// DESIGN §2: the public names that samples, docs and outside checks rely on. Every call uses named arguments, so a
+/// The public names that samples, docs and outside checks rely on. Every call uses named arguments, so a
 /// renamed parameter or method breaks this build.
 /// </summary>
 public class ApiContractTests

@@ -137,10 +137,12 @@ internal sealed class TrainingDataReader
             Layout, density, rows, FeatureCount));
     }
 
-    /// <summary>An empty block of the reader's layout.</summary>
+    /// <summary>An empty block of the reader's layout (a sparse one sized from the non-zeros a row measured, when there are).</summary>
     public RowBlock CreateBlock(int capacity = DefaultBlockRows)
         => Layout == FeatureLayout.Sparse
-            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength, (long)capacity * Math.Min(FeatureCount, 64)))
+            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength, MeasuredNonZerosPerRow is { } perRow
+                ? (long)Math.Ceiling(capacity * perRow * 1.05) + 1024
+                : (long)capacity * Math.Min(FeatureCount, 64)))
             : new DenseRowBlock(capacity, FeatureCount);
 
     /// <summary>The label's key values (class names), or null when it has none or is not a key.</summary>
@@ -256,7 +258,8 @@ internal sealed class TrainingDataReader
                 n += block.Count;
             });
             Array.Resize(ref offsets, n + 1);
-            if (offsets[n] != indices.Length)
+            // Trimmed only when more than an eighth is spare: the copy would briefly hold the rows twice.
+            if (indices.Length - offsets[n] > indices.Length / 8)
             {
                 Array.Resize(ref indices, offsets[n]);
                 Array.Resize(ref values, offsets[n]);
@@ -269,24 +272,6 @@ internal sealed class TrainingDataReader
             Array.Resize(ref w, n);
         }
         return new TrainingSet(rows, y, w, summary);
-    }
-
-    /// <summary>
-    /// Every usable row as one dense row-major array, whatever the layout decision (for trainers that have no sparse path).
-    /// </summary>
-    public DenseDataset ReadAllDense(IHostEnvironment env, IChannel? channel, MemoryBudget budget)
-    {
-        var previous = Layout;
-        Layout = FeatureLayout.Dense;
-        try
-        {
-            var set = ReadAll(env, channel, budget);
-            return new DenseDataset(((DenseRows)set.Features).Values, set.Labels, set.Weights, set.Count, set.FeatureCount, set.Summary);
-        }
-        finally
-        {
-            Layout = previous;
-        }
     }
 
     private static void CheckArrayLength(double length, string what)

@@ -16,7 +16,7 @@ namespace MlNetExtensions.NeuralNetwork;
 internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLoss, double[]? ValidationLoss, int BestEpoch, MlpTrainingState State);
 
 /// <summary>
-/// Trains an MLP on rows held densely in memory: the epoch loop (learning-rate schedule, validation, stopping tests,
+/// Trains an MLP on rows held in memory, dense or sparse (<see cref="TrainingSet"/>, the reader's layout): the epoch loop (learning-rate schedule, validation, stopping tests,
 /// logging, cancellation) around one of two kinds of epoch, a mini-batch pass (<see cref="MiniBatchEpochs"/>) or one
 /// full-batch L-BFGS iteration (<see cref="LbfgsEpochs"/>).
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed record MlpTrainingResult(MlpNetwork Network, double[] TrainingLo
 /// </remarks>
 internal static class MlpLearner
 {
-    public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, DenseDataset data, MlpTaskHead head, int outputUnits,
+    public static MlpTrainingResult Train(IHostEnvironment env, IChannel channel, TrainingSet data, MlpTaskHead head, int outputUnits,
         MlpOptions options, int seed, MemoryBudget budget, MlpModelParameters? start = null)
     {
         var state = start?.State;
@@ -41,12 +41,12 @@ internal static class MlpLearner
         if (!label.IsNone) data = data with { Labels = label.Apply(data.Labels) };
 
         if (options.EarlyStopping)
-            budget.Require((double)data.Count * data.FeatureCount * sizeof(float),
-                $"Early stopping's copy of the {data.Count:N0} × {data.FeatureCount:N0} rows into training and validation parts",
+            budget.Require(data.Features.SizeInBytes,
+                $"Early stopping's copy of the {data.Count:N0} × {data.FeatureCount:N0} rows (held {(data.Features is SparseRows ? "sparsely" : "densely")}) into training and validation parts",
                 "Turn EarlyStopping off (StopOnTrainingLossPlateau watches the training loss without a copy)");
         var (train, validation) = options.EarlyStopping
             ? ValidationSplit.Split(data, options.ValidationFraction, head.StratificationClasses(outputUnits), seed)
-            : (data, (DenseDataset?)null);
+            : (data, (TrainingSet?)null);
         int n = train.Count;
         double trainWeight = Sum(train.Weights, n);
         if (!(trainWeight > 0))
@@ -87,6 +87,7 @@ internal static class MlpLearner
 
         channel.Info(MessageSensitivity.None,
             $"MLP {string.Join("-", network.LayerSizes)} ({options.Activation}, {head.Task}): {network.Parameters.Length} parameters, {n} training rows" +
+            (train.Features is SparseRows sparse ? $" held sparsely ({sparse.NonZeroCount:N0} non-zeros)" : "") +
             (validation is null ? "" : $", {validation.Count} validation rows") +
             (minibatch ? $", batch {runner.BatchSize}, {options.Optimizer}, learning rate {options.LearningRate} ({options.LearningRateSchedule})" : ", full-batch L-BFGS") +
             (label.IsNone ? "" : $", label standardised (shift {label.Shift:G6}, scale {label.Scale:G6})") +
@@ -172,14 +173,13 @@ internal static class MlpLearner
     }
 
     /// <summary>Weighted mean loss (no L2 term) of the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
-    internal static double MeanLoss(MlpNetwork network, OutputLoss loss, DenseDataset data, MlpWorkspace workspace, int outputUnits)
+    internal static double MeanLoss(MlpNetwork network, OutputLoss loss, TrainingSet data, MlpWorkspace workspace, int outputUnits)
     {
         double total = 0;
-        int d = data.FeatureCount;
         for (int start = 0; start < data.Count; start += workspace.BatchCapacity)
         {
             int rows = Math.Min(workspace.BatchCapacity, data.Count - start);
-            network.Forward(data.Features.AsSpan(start * d, rows * d), rows, workspace);
+            network.Forward(MlpInput.From(data.Features, start, rows), workspace);
             total += loss.Evaluate(workspace.Activations[^1].AsSpan(0, rows * outputUnits), outputUnits,
                 data.Labels.AsSpan(start, rows), data.Weights.AsSpan(start, rows), rows, 0f, writeGradient: false);
         }
@@ -213,5 +213,6 @@ internal interface IEpochRunner : IDisposable
     /// <summary>Takes over a continued model's optimizer state, when it is this optimizer's.</summary>
     void Restore(MlpTrainingState state, IChannel channel);
 
+    /// <summary>The optimizer's state for the model, taken once after the last epoch: its arrays are handed over, not copied.</summary>
     (long Steps, float[]? FirstMoments, float[]? SecondMoments) OptimizerState();
 }

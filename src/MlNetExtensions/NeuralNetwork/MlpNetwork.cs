@@ -1,4 +1,5 @@
 using MlNetExtensions.NeuralNetwork.Activations;
+using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions.NeuralNetwork;
 
@@ -58,32 +59,40 @@ internal sealed class MlpNetwork
     /// <summary>The same structure with a copy of the parameters.</summary>
     public MlpNetwork Clone() => new(LayerSizes, ActivationKind, LeakyReluSlope, (float[])Parameters.Clone());
 
-    /// <summary>Sum of the squared weights (biases excluded), for the L2 term.</summary>
+    /// <summary>Sum of the squared weights (biases excluded), for the L2 term, layer by layer in <see cref="SquareSum"/>'s order
+    /// (which an optimizer step's fused sum reproduces).</summary>
     public double SquaredWeightNorm()
     {
         double sum = 0;
-        foreach (var layer in Layers)
-            sum += System.Numerics.Tensors.TensorPrimitives.Dot(layer.Weights((ReadOnlySpan<float>)Parameters), layer.Weights((ReadOnlySpan<float>)Parameters));
+        foreach (var layer in Layers) sum += VectorMath.SquaredNorm(layer.Weights((ReadOnlySpan<float>)Parameters));
         return sum;
     }
 
     /// <summary>
-    /// Runs <paramref name="rows"/> rows through the network; leaves each layer's activations in the workspace and
-    /// returns the output layer's pre-activations (logits). With <paramref name="hiddenOnly"/>, stops after the last
-    /// hidden layer and returns its activations (the input itself when there is no hidden layer).
+    /// Runs <paramref name="rows"/> dense rows through the network; leaves each layer's activations in the workspace and
+    /// returns the output layer's pre-activations (logits).
     /// </summary>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, MlpWorkspace workspace, bool hiddenOnly = false)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, MlpWorkspace workspace)
+        => Forward(MlpInput.FromDense(x.Slice(0, rows * InputCount), rows), workspace);
+
+    /// <summary>
+    /// Runs the rows of <paramref name="x"/> (dense or sparse) through the network; leaves each layer's activations in the
+    /// workspace and returns the output layer's pre-activations (logits).
+    /// </summary>
+    public ReadOnlySpan<float> Forward(MlpInput x, MlpWorkspace workspace)
     {
-        ReadOnlySpan<float> input = x.Slice(0, rows * InputCount);
-        int layers = hiddenOnly ? Layers.Length - 1 : Layers.Length;
-        for (int l = 0; l < layers; l++)
+        int rows = x.Rows;
+        ReadOnlySpan<float> output = default;
+        for (int l = 0; l < Layers.Length; l++)
         {
-            var output = workspace.Activations[l].AsSpan(0, rows * Layers[l].Outputs);
-            Layers[l].Forward(Parameters, input, rows, output);
-            if (l < Layers.Length - 1) Activation.Apply(output);
-            input = output;
+            var layer = Layers[l];
+            var activations = workspace.Activations[l].AsSpan(0, rows * layer.Outputs);
+            if (l == 0) layer.Forward(Parameters, x, activations);
+            else layer.Forward(Parameters, MlpInput.FromDense(output, rows), activations);
+            if (l < Layers.Length - 1) Activation.Apply(activations);
+            output = activations;
         }
-        return input;
+        return output;
     }
 
     /// <summary>
@@ -91,19 +100,51 @@ internal sealed class MlpNetwork
     /// writes the data part of the gradient into <paramref name="gradient"/> (same layout as the parameters).
     /// </summary>
     public void Backward(ReadOnlySpan<float> x, int rows, MlpWorkspace workspace, Span<float> gradient)
+        => Backward(MlpInput.FromDense(x.Slice(0, rows * InputCount), rows), workspace, gradient, null);
+
+    /// <summary>
+    /// Back-propagates the output gradient that the loss wrote over the logits (the last workspace activation). On dense
+    /// input, writes the data part of the gradient into <paramref name="gradient"/> (the parameters' layout). On sparse
+    /// input, the first layer's weight gradient goes to <paramref name="firstLayerWeights"/> (only the rows the batch's
+    /// non-zeros touch) and <paramref name="gradient"/> holds every other parameter's: the parameters' layout from
+    /// <see cref="FirstLayerWeightCount"/> on.
+    /// </summary>
+    public void Backward(MlpInput x, MlpWorkspace workspace, Span<float> gradient, SparseRowAccumulator? firstLayerWeights)
     {
+        int rows = x.Rows;
+        int skipped = x.IsSparse ? FirstLayerWeightCount : 0;
+        if (x.IsSparse && firstLayerWeights is null)
+            throw new ArgumentNullException(nameof(firstLayerWeights), "Sparse input needs a first-layer weight gradient.");
         for (int l = Layers.Length - 1; l >= 0; l--)
         {
             var layer = Layers[l];
-            ReadOnlySpan<float> input = l == 0 ? x.Slice(0, rows * InputCount) : workspace.Activations[l - 1].AsSpan(0, rows * layer.Inputs);
             ReadOnlySpan<float> delta = l == Layers.Length - 1
                 ? workspace.Activations[l].AsSpan(0, rows * layer.Outputs)
                 : workspace.Deltas[l].AsSpan(0, rows * layer.Outputs);
+            var biasGradient = gradient.Slice(layer.Offset + layer.WeightCount - skipped, layer.Outputs);
+            if (l == 0 && x.IsSparse)
+            {
+                layer.BackwardSparse(x.Sparse, delta, firstLayerWeights!, biasGradient);
+                break;
+            }
+            ReadOnlySpan<float> input = l == 0 ? x.Dense : workspace.Activations[l - 1].AsSpan(0, rows * layer.Inputs);
             var inputDelta = l == 0 ? Span<float>.Empty : workspace.Deltas[l - 1].AsSpan(0, rows * layer.Inputs);
-            layer.Backward(Parameters, input, delta, rows, gradient, inputDelta, workspace.TransposeScratch);
+            layer.Backward(Parameters, input, delta, rows, gradient.Slice(layer.Offset - skipped, layer.WeightCount), biasGradient,
+                inputDelta, workspace.TransposeScratch);
             if (l > 0) Activation.MultiplyByDerivative(inputDelta, input);
         }
     }
+
+    /// <summary>Parameters in the first layer's weight matrix (inputs × first layer's outputs), which sparse input reads sparsely.</summary>
+    public int FirstLayerWeightCount => Layers[0].WeightCount;
+
+    /// <summary>
+    /// The parameter vector as consecutive segments, each a layer's weights (penalised by the L2 term) or its biases (not),
+    /// in order: what an optimizer step walks to add λ·W to the gradient as it goes.
+    /// </summary>
+    public ParameterSegment[] Segments()
+        => Layers.SelectMany(l => new[] { new ParameterSegment(l.Offset, l.WeightCount, true), new ParameterSegment(l.Offset + l.WeightCount, l.Outputs, false) })
+            .ToArray();
 
     /// <summary>Adds λ·W to the weight part of <paramref name="gradient"/> (biases are not penalised).</summary>
     public void AddL2Gradient(Span<float> gradient, float lambda)
@@ -117,6 +158,9 @@ internal sealed class MlpNetwork
     }
 }
 
+/// <summary>A run of consecutive parameters: a layer's weights (<paramref name="Penalized"/>: under the L2 term) or its biases.</summary>
+internal readonly record struct ParameterSegment(int Start, int Length, bool Penalized);
+
 /// <summary>Per-batch buffers of a network, allocated once so that training allocates nothing per batch.</summary>
 internal sealed class MlpWorkspace
 {
@@ -125,7 +169,9 @@ internal sealed class MlpWorkspace
         BatchCapacity = batchCapacity;
         Activations = network.Layers.Select(l => new float[batchCapacity * l.Outputs]).ToArray();
         Deltas = network.Layers.Select(l => new float[batchCapacity * l.Outputs]).ToArray();
-        TransposeScratch = new float[network.Layers.Max(l => l.WeightCount)];
+        // Only layers after the first propagate a gradient to their input (through a transposed copy of their weights):
+        // the first layer's matrix, 150,000 × 32 for text, would otherwise take its size in every workspace.
+        TransposeScratch = new float[network.Layers.Skip(1).Select(l => l.WeightCount).DefaultIfEmpty(0).Max()];
     }
 
     public int BatchCapacity { get; }

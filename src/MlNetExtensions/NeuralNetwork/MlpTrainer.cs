@@ -19,10 +19,24 @@ namespace MlNetExtensions;
 /// bit-identical weights. Weights start Glorot-uniform as scikit-learn's, hidden biases at zero, and the output biases
 /// at the best constant prediction (the label mean, the log-odds of the base rate, the log class frequencies); a
 /// regression label is standardised for training by default (<see cref="MlpOptions.StandardizeLabel"/>). The data are
-/// read once into memory. Training logs each epoch to <c>MLContext.Log</c>, honours <c>MLContext.CancelExecution()</c>
+/// read once into memory, densely or sparsely (below). Training logs each epoch to <c>MLContext.Log</c>, honours <c>MLContext.CancelExecution()</c>
 /// between batches, and throws <see cref="InvalidOperationException"/> suggesting a smaller learning rate if the loss
-/// stops being finite. Features should be standardised (e.g. <c>NormalizeMeanVariance(fixZero: false)</c>) as for any
-/// gradient-trained network.
+/// stops being finite. Dense features should be standardised (e.g. <c>NormalizeMeanVariance(fixZero: false)</c>) as for any
+/// gradient-trained network; sparse ones only scaled (centring fills in every zero), as <c>FeaturizeText</c>'s own
+/// normalisation does.
+/// <para>
+/// Sparse features (text from <c>FeaturizeText</c>, <c>OneHotEncoding</c>) are held sparsely, as the reader's
+/// <see cref="TrainerOptions.FeatureLayout"/> decides: O(non-zeros + rows) memory, never rows × slots. The first layer's
+/// forward pass then adds one row of its input-major weight matrix per non-zero, and its backward pass writes only the
+/// weight-gradient rows of the slots a batch's non-zeros touch. The optimizer still updates <b>every</b> parameter every
+/// step — dense Adam (or momentum, or SGD) over the whole vector, the L2 term λ·W included, so a weight whose slot is
+/// absent from a batch decays by λ and moves by its Adam moments as in the dense computation. Sparse and dense input
+/// are therefore one computation (the same weights, loss curve and scores to the bit, tested), at the cost of one pass
+/// over all parameters per batch: on a 144k-slot text task with 32 hidden units, 1.7–4.9 ms a batch, a quarter to a half
+/// of the fit, where a lazy update of the ~17% of rows a 200-row batch touches would save most of it but change the
+/// model. Scoring and
+/// <c>PredictionEngine</c> run a sparse row over its non-zeros too (a few µs at 150k slots).
+/// </para>
 /// <para>
 /// <see cref="Fit(IDataView, MlpModelParameters)"/> continues training a fitted model for <see cref="MlpOptions.NumberOfEpochs"/>
 /// more epochs, on the same or new data.
@@ -88,7 +102,7 @@ public sealed class MlpTrainer : TrainerBase<MlpPredictionTransformer, MlpModelP
         var head = MlpTaskHead.For(Task);
         int outputUnits = head.OutputUnits(reader.ClassCount);
         if (start is not null) CheckShape(start, reader.FeatureCount, outputUnits);
-        var data = context.ReadAllDense();
+        var data = context.ReadAll();
         var result = MlpLearner.Train(context.Environment, context.Channel, data, head, outputUnits, _options, seed, context.Budget, start);
         var model = new MlpModelParameters(Task, result.Network, result.TrainingLoss, result.ValidationLoss, result.BestEpoch,
             reader.GetClassNames() ?? start?.ClassNames?.ToArray(), _options, result.State);

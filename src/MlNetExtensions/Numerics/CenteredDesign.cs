@@ -26,7 +26,7 @@ internal sealed class CenteredDesign : ILinearOperator
         _rows = rows;
         _rootWeights = weights?.Select(w => Math.Sqrt(w)).ToArray();
         WeightSum = weights?.Sum(w => (double)w) ?? rows.Count;
-        _partitions = new RowPartitions(rows.Count, threads);
+        _partitions = new RowPartitions(rows, threads);
         _partials = new double[_partitions.Count][];
         for (int p = 0; p < _partials.Length; p++) _partials[p] = new double[rows.FeatureCount];
         _partialSums = new double[_partitions.Count];

@@ -1,3 +1,5 @@
+using MlNetExtensions.Data;
+
 namespace MlNetExtensions.Numerics;
 
 /// <summary>
@@ -15,10 +17,28 @@ internal sealed class RowPartitions
 
     private readonly ParallelOptions _parallel;
 
+    /// <summary>
+    /// Sparse rows: each partition needs at least this many stored non-zeros per entry of its d + 1 partial sums, since the
+    /// partials are cleared and added up once a pass (at d = 10⁵ and 50 non-zeros a row, 16 partitions spent as long on
+    /// their partial gradients as on the rows).
+    /// </summary>
+    public const int MinimumNonZerosPerPartialEntry = 8;
+
     public RowPartitions(int rows, int maximumThreads)
+        : this(rows, CountFor(rows), maximumThreads)
+    {
+    }
+
+    /// <summary>Partitions of <paramref name="rows"/>: by row count, and for sparse rows also by non-zeros against d.</summary>
+    public RowPartitions(FeatureRows rows, int maximumThreads)
+        : this(rows.Count, CountFor(rows), maximumThreads)
+    {
+    }
+
+    private RowPartitions(int rows, int count, int maximumThreads)
     {
         Rows = rows;
-        Count = CountFor(rows);
+        Count = count;
         Threads = Count == 1 ? 1 : Math.Max(1, maximumThreads);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
     }
@@ -29,6 +49,11 @@ internal sealed class RowPartitions
 
     /// <summary>The partition count for <paramref name="rows"/> rows.</summary>
     public static int CountFor(int rows) => Math.Clamp(rows / MinimumRows, 1, MaximumCount);
+
+    /// <summary>The partition count for <paramref name="rows"/> (a function of n, and for sparse rows of nnz and d).</summary>
+    public static int CountFor(FeatureRows rows) => rows is SparseRows sparse
+        ? Math.Clamp((int)Math.Min(rows.Count / MinimumRows, sparse.NonZeroCount / (MinimumNonZerosPerPartialEntry * (rows.FeatureCount + 1L))), 1, MaximumCount)
+        : CountFor(rows.Count);
 
     /// <summary>Rows [From, To) of partition <paramref name="p"/> of <paramref name="partitions"/> over [start, start + rows).</summary>
     public static (int From, int To) Range(int start, int rows, int partitions, int p)

@@ -94,8 +94,5 @@ internal sealed class TrainingContext(IHostEnvironment env, IChannel channel, Tr
     /// <summary>Reads every usable row into memory in the reader's layout, logging what was read and skipped.</summary>
     public TrainingSet ReadAll() => Reader.ReadAll(Environment, Channel, Budget);
 
-    /// <summary>Reads every usable row into one dense array (for trainers without a sparse path).</summary>
-    public DenseDataset ReadAllDense() => Reader.ReadAllDense(Environment, Channel, Budget);
-
     public void ThrowIfCanceled() => MlNetInternals.ThrowIfCanceled(Environment);
 }

@@ -4,7 +4,7 @@ using MlNetExtensions.Tests.Support;
 
 namespace MlNetExtensions.Tests.LinearRegression;
 
-/// <summary>DESIGN §6: every bad input fails at the boundary with a message naming the column or option and the problem.</summary>
+/// <summary>Every bad input fails at the boundary with a message naming the column or option and the problem.</summary>
 public class ClosedFormLinearRegressionBadInputTests
 {
     private readonly MLContext _ml = new(seed: 1);

@@ -5,7 +5,7 @@ using MlNetExtensions.Tests.Support;
 
 namespace MlNetExtensions.Tests.LogisticRegression;
 
-/// <summary>DESIGN §6: each bad input fails at the boundary with the exception type and a message naming the culprit.</summary>
+/// <summary>Each bad input fails at the boundary with the exception type and a message naming the culprit.</summary>
 public class BceLogisticRegressionBadInputTests
 {
     private readonly MLContext _ml = new(seed: 1);

@@ -4,7 +4,7 @@ using MlNetExtensions.Tests.Support;
 namespace MlNetExtensions.Tests.NeuralNetwork;
 
 /// <summary>
-/// The public names DESIGN §2 fixes, called with named arguments: renaming any of them breaks this file's build.
+/// The public names the README documents, called with named arguments: renaming any of them breaks this file's build.
 /// </summary>
 public class MlpApiContractTests
 {

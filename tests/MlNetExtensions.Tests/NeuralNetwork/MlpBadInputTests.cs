@@ -5,7 +5,7 @@ using MlNetExtensions.Tests.Support;
 
 namespace MlNetExtensions.Tests.NeuralNetwork;
 
-/// <summary>DESIGN §6 and issue 4 §7: bad input fails early with the option or column named in the message.</summary>
+/// <summary>Bad input fails early with the option or column named in the message.</summary>
 public class MlpBadInputTests
 {
     private readonly MLContext _ml = new(seed: 1);

@@ -138,8 +138,8 @@ public class MlpScikitLearnReferenceTests
     {
         var labels = counts.SelectMany((c, k) => Enumerable.Repeat((float)k, c)).ToArray();
         int n = labels.Length;
-        var data = new MlNetExtensions.Data.DenseDataset(new float[n], labels, Enumerable.Repeat(1f, n).ToArray(), n, 1,
-            new MlNetExtensions.Data.ReadSummary(n, n, 0, n));
+        var data = new MlNetExtensions.Data.TrainingSet(new MlNetExtensions.Data.DenseRows(new float[n], n, 1), labels,
+            Enumerable.Repeat(1f, n).ToArray(), new MlNetExtensions.Data.ReadSummary(n, n, 0, n));
         var (train, validation) = ValidationSplit.Split(data, fraction, counts.Length, seed: 3);
         Assert.Equal(heldOut, Enumerable.Range(0, counts.Length).Select(k => validation.Labels.Count(v => v == k)));
         Assert.Equal(n - heldOut.Sum(), train.Count);

@@ -1,5 +1,6 @@
 using CsCheck;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetExtensions.Tests.Support;
 
 namespace MlNetExtensions.Tests.Properties;
@@ -8,6 +9,8 @@ namespace MlNetExtensions.Tests.Properties;
 /// The same data given as sparse and as dense vectors gives the same model. With the layout left to Auto the decision reads
 /// the values, not their storage, so both take the same path and the models are bit-identical; with the layouts forced
 /// apart (sparse kernels against dense SIMD kernels, a different order of arithmetic) they agree within 1e-6 relative.
+/// The MLP's sparse kernels keep the dense kernels' order of arithmetic (every FMA chain with its zero terms left out), so
+/// its two layouts give equal weights, loss curves and scores, on one thread or two.
 /// </summary>
 public class SparseDenseEquivalenceProperties
 {
@@ -126,4 +129,124 @@ public class SparseDenseEquivalenceProperties
             }).Fit(SparseData.View(ml, p)).Model.GetStatistics().Coefficients;
             Close(Fit(FeatureLayout.Dense), Fit(FeatureLayout.Sparse), 1e-6);
         }, iter: Cases);
+
+    /// <summary>
+    /// An MLP case that reaches every path: task (regression, binary, multiclass), optimizer (Adam, SGD, momentum, L-BFGS),
+    /// hidden layers ([], [6], [5, 3]), batches of 16 rows or one batch of ≥ 128 rows (split in halves), λ zero or not,
+    /// early stopping (its split and validation loss) or not, and the threads of each of the two fits.
+    /// </summary>
+    private static readonly Gen<(int N, int D, double Density, int Seed, int Task, int Optimizer, int Shape, bool Split, bool L2, int Threads)> MlpCases =
+        Gen.Select(Shapes, Gen.Int[0, 2], Gen.Int[0, 3], Gen.Int[0, 2], Gen.Bool, Gen.Bool, Gen.Int[0, 3])
+            .Select((s, task, optimizer, shape, split, l2, threads) =>
+                (split ? s.N + 120 : s.N, s.D, s.Density, s.Seed, task, optimizer, shape, split, l2, threads));
+
+    private static readonly MlpOptimizer[] Optimizers = [MlpOptimizer.Adam, MlpOptimizer.Sgd, MlpOptimizer.Momentum, MlpOptimizer.Lbfgs];
+    private static readonly int[][] HiddenShapes = [[], [6], [5, 3]];
+
+    /// <summary>The case's data (sparse vectors, or dense ones) and the trainer for the given layout and threads.</summary>
+    private static (IDataView Data, Func<FeatureLayout, int, IEstimator<ITransformer>> Trainer) MlpCase(MLContext ml,
+        (int N, int D, double Density, int Seed, int Task, int Optimizer, int Shape, bool Split, bool L2, int Threads) c, bool asDense = false)
+    {
+        var p = SparseData.Problem.Create(c.N, c.D, c.Density, c.Seed, binary: c.Task == 1);
+        MlpOptions Options(FeatureLayout layout, int threads) => new()
+        {
+            HiddenLayerSizes = HiddenShapes[c.Shape],
+            Optimizer = Optimizers[c.Optimizer],
+            LearningRate = Optimizers[c.Optimizer] == MlpOptimizer.Adam ? 1e-2 : 1e-3,
+            Momentum = 0.9,
+            NumberOfEpochs = 4,
+            BatchSize = c.Split ? c.N : 16,
+            L2Regularization = c.L2 ? 1e-2 : 0,
+            ExampleWeightColumnName = "Weight",
+            Seed = c.Seed,
+            FeatureLayout = layout,
+            NumberOfThreads = threads,
+            StopOnTrainingLossPlateau = false,
+            EarlyStopping = (c.Seed & 4) != 0,
+        };
+        switch (c.Task)
+        {
+            case 0:
+                return (SparseData.View(ml, p, asDense), (layout, threads) => ml.Regression.Trainers.Mlp(Options(layout, threads)));
+            case 1:
+                return (SparseData.View(ml, p, asDense, booleanLabel: true), (layout, threads) => ml.BinaryClassification.Trainers.Mlp(Options(layout, threads)));
+            default:
+                // Three classes cut from the regression label at its terciles.
+                var sorted = p.Y.Order().ToArray();
+                float low = sorted[p.Y.Length / 3], high = sorted[2 * p.Y.Length / 3];
+                var classes = p with { Y = p.Y.Select(y => y < low ? 0f : y < high ? 1f : 2f).ToArray() };
+                var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SparseData.View(ml, classes)).Transform(SparseData.View(ml, classes, asDense));
+                return (keyed, (layout, threads) => ml.MulticlassClassification.Trainers.Mlp(Options(layout, threads)));
+        }
+    }
+
+    private static MlpModelParameters MlpModel(ITransformer model) => ((MlpPredictionTransformer)model).Model;
+
+    [Fact]
+    public void Mlp_SparseAndDenseLayouts_GiveEqualModels()
+        => MlpCases.Sample(c =>
+        {
+            var ml = new MLContext(seed: 0);
+            var (data, trainer) = MlpCase(ml, c);
+            var dense = MlpModel(trainer(FeatureLayout.Dense, 1 + (c.Threads & 1)).Fit(data));
+            var sparse = MlpModel(trainer(FeatureLayout.Sparse, 1 + (c.Threads >> 1)).Fit(data));
+            for (int l = 0; l < dense.LayerCount; l++)
+            {
+                Assert.Equal(dense.GetWeights(l), sparse.GetWeights(l));
+                Assert.Equal(dense.GetBiases(l), sparse.GetBiases(l));
+            }
+            Assert.Equal(dense.TrainingLoss, sparse.TrainingLoss);
+            Assert.Equal(dense.ValidationLoss, sparse.ValidationLoss);
+            Assert.Equal(dense.OptimizerSteps, sparse.OptimizerSteps);
+        }, iter: Cases);
+
+    [Fact]
+    public void Mlp_SparseAndDenseVectors_ScoreEqually_InBlocksAndOneRowAtATime()
+        => MlpCases.Sample(c =>
+        {
+            var ml = new MLContext(seed: 0);
+            var (sparseData, trainer) = MlpCase(ml, c);
+            var (denseData, _) = MlpCase(ml, c, asDense: true);
+            var model = trainer(FeatureLayout.Auto, 1).Fit(sparseData);
+            var fromSparse = Scores(model.Transform(sparseData));
+            Assert.Equal(fromSparse, Scores(model.Transform(denseData)));
+            // The PredictionEngine path (MlpRowMapper) on a sparse and a dense vector of each row gives the block's scores.
+            var mapper = ((MlpPredictionTransformer)model).GetRowToRowMapper(sparseData.Schema);
+            foreach (var view in new[] { sparseData, denseData })
+            {
+                var score = mapper.OutputSchema["Score"];
+                using var cursor = view.GetRowCursor(view.Schema);
+                using var row = mapper.GetRow(cursor, [score]);
+                int i = 0;
+                if (score.Type is VectorDataViewType)
+                {
+                    var getter = row.GetGetter<VBuffer<float>>(score);
+                    var value = default(VBuffer<float>);
+                    while (cursor.MoveNext())
+                    {
+                        getter(ref value);
+                        Assert.Equal(fromSparse[i++], value.DenseValues().ToArray());
+                    }
+                }
+                else
+                {
+                    var getter = row.GetGetter<float>(score);
+                    float value = 0;
+                    while (cursor.MoveNext())
+                    {
+                        getter(ref value);
+                        Assert.Equal(fromSparse[i++], new[] { value });
+                    }
+                }
+                Assert.Equal(fromSparse.Count, i);
+            }
+        }, iter: Cases / 4);
+
+    private static List<float[]> Scores(IDataView scored)
+    {
+        var column = scored.Schema["Score"];
+        return column.Type is VectorDataViewType
+            ? scored.GetColumn<VBuffer<float>>(column).Select(v => v.DenseValues().ToArray()).ToList()
+            : scored.GetColumn<float>(column).Select(v => new[] { v }).ToList();
+    }
 }

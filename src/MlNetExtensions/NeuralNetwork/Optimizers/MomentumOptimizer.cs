@@ -1,7 +1,10 @@
+using System.Runtime.CompilerServices;
+using MlNetExtensions.Numerics;
+
 namespace MlNetExtensions.NeuralNetwork.Optimizers;
 
 /// <summary>
-/// Momentum as scikit-learn writes it: v ← μv − ηg, then θ ← θ + v, or with Nesterov θ ← θ + μv − ηg.
+/// Momentum as scikit-learn writes it (g including λθ): v ← μv − ηg, then θ ← θ + v, or with Nesterov θ ← θ + μv − ηg.
 /// </summary>
 internal sealed class MomentumOptimizer(double learningRate, float momentum, bool nesterov, int parameterCount) : ParameterOptimizer(learningRate)
 {
@@ -9,16 +12,19 @@ internal sealed class MomentumOptimizer(double learningRate, float momentum, boo
 
     public override float[]? FirstMoments => _velocity;
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradient, int start, float lambda, ref SquareSum norm)
     {
-        Steps++;
         float rate = (float)LearningRate;
-        var v = _velocity.AsSpan(0, parameters.Length);
+        var v = _velocity.AsSpan(start, parameters.Length);
         for (int i = 0; i < parameters.Length; i++)
         {
-            float step = -rate * gradient[i];
+            float g = lambda != 0 ? parameters[i] * lambda + gradient[i] : gradient[i];
+            float step = -rate * g;
             v[i] = momentum * v[i] + step;
             parameters[i] += nesterov ? momentum * v[i] + step : v[i];
         }
+        // A scalar loop: the squares are added afterwards, in the same order as everywhere else.
+        if (lambda != 0) VectorMath.AddSquares(ref norm, parameters);
     }
 }

@@ -7,7 +7,8 @@ namespace MlNetExtensions.NeuralNetwork.Scoring;
 /// <summary>
 /// The single-row path (what <c>PredictionEngine</c> uses): the network runs on the one row when a prediction column is
 /// read, once per row position. The kernels sum in the same order for one row as for a block, so a row gets the same bits
-/// here as in <see cref="MlpScoringDataView"/>.
+/// here as in <see cref="MlpScoringDataView"/>. A sparse row runs the first layer over its non-zeros only
+/// (<see cref="FeatureBlock"/>): no d-wide buffer is cleared or read per prediction.
 /// </summary>
 internal sealed class MlpRowMapper(MlpScoringPlan plan) : IRowToRowMapper
 {
@@ -33,7 +34,7 @@ internal sealed class MlpRowMapper(MlpScoringPlan plan) : IRowToRowMapper
         private readonly Delegate?[] _outputGetters;
         private readonly ValueGetter<VBuffer<float>>? _features;
         private readonly MlpWorkspace? _workspace;
-        private readonly float[] _x = [];
+        private readonly FeatureBlock? _x;
         private VBuffer<float> _row;
         private long _computedAt = -1;
         private float[] _logits = [];
@@ -48,7 +49,7 @@ internal sealed class MlpRowMapper(MlpScoringPlan plan) : IRowToRowMapper
             if (!active.Any(plan.IsOutput)) return;
             _features = input.GetGetter<VBuffer<float>>(input.Schema[plan.FeatureColumnName]);
             _workspace = new MlpWorkspace(plan.Network, 1);
-            _x = new float[plan.Network.InputCount];
+            _x = new FeatureBlock(plan.Network.InputCount, 1);
             foreach (var c in active)
                 if (plan.IsOutput(c)) _outputGetters[c.Index] = plan.Head.MakeGetter(c, this);
         }
@@ -73,19 +74,13 @@ internal sealed class MlpRowMapper(MlpScoringPlan plan) : IRowToRowMapper
         private void Compute()
         {
             _features!(ref _row);
-            int d = _x.Length;
+            int d = _x!.FeatureCount;
             if (_row.Length != d)
                 throw new InvalidOperationException(
                     $"Feature column '{_plan.FeatureColumnName}' holds a vector of {_row.Length} values, but the MLP was trained on {d}.");
-            if (_row.IsDense) _row.GetValues().CopyTo(_x);
-            else
-            {
-                Array.Clear(_x);
-                var values = _row.GetValues();
-                var indices = _row.GetIndices();
-                for (int k = 0; k < values.Length; k++) _x[indices[k]] = values[k];
-            }
-            _plan.Network.Forward(_x, 1, _workspace!);
+            _x.Clear();
+            _x.Add(_row);
+            _plan.Network.Forward(_x.Input, _workspace!);
             _logits = _workspace!.Activations[^1];
             _computedAt = _input.Position;
         }

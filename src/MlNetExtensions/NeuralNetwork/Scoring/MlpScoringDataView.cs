@@ -14,8 +14,8 @@ namespace MlNetExtensions.NeuralNetwork.Scoring;
 /// The two input cursors see the same rows in the same order (ML.NET's contract for cursors over the same data view with
 /// the same random source; both get a <see cref="Random"/> of the same seed), and the row ids are compared as they go,
 /// so a data view that broke that contract gives an exception rather than shifted predictions. A cursor that needs no
-/// other column than the predictions opens only the feature cursor. A request for parallel cursors gets one. The block
-/// is dense: a sparse first layer would plug in at <see cref="BlockCursor.FillBlock"/>, reading the VBuffer's indices.
+/// other column than the predictions opens only the feature cursor. A request for parallel cursors gets one. A block of
+/// sparse rows (text, one-hot) stays sparse and runs the first layer over its non-zeros (<see cref="FeatureBlock"/>).
 /// </remarks>
 internal sealed class MlpScoringDataView : IDataView
 {
@@ -62,7 +62,7 @@ internal sealed class MlpScoringDataView : IDataView
         private readonly bool[] _active;
         private readonly Delegate?[] _outputGetters;
         private readonly MlpWorkspace? _workspace;
-        private readonly float[] _block = [];
+        private readonly FeatureBlock? _block;
         private readonly DataViewRowId[] _ids = [];
         private VBuffer<float> _row;
         private int _count, _index = -1, _outputs;
@@ -84,7 +84,7 @@ internal sealed class MlpScoringDataView : IDataView
             _featureIds = features.GetIdGetter();
             _mainIds = main?.GetIdGetter();
             _workspace = new MlpWorkspace(network, BlockRows);
-            _block = new float[BlockRows * network.InputCount];
+            _block = new FeatureBlock(network.InputCount, BlockRows);
             _ids = new DataViewRowId[BlockRows];
             _outputs = network.OutputCount;
             foreach (var c in needed)
@@ -135,6 +135,7 @@ internal sealed class MlpScoringDataView : IDataView
             int d = network.InputCount;
             _count = 0;
             _index = 0;
+            _block!.Clear();
             while (_count < BlockRows && _features!.MoveNext())
             {
                 _featureGetter!(ref _row);
@@ -142,21 +143,13 @@ internal sealed class MlpScoringDataView : IDataView
                     throw new InvalidOperationException(
                         $"Feature column '{_plan.FeatureColumnName}' holds a vector of {_row.Length} values in row {_position + _count + 1}, " +
                         $"but the MLP was trained on {d}.");
-                var target = _block.AsSpan(_count * d, d);
-                if (_row.IsDense) _row.GetValues().CopyTo(target);
-                else
-                {
-                    target.Clear();
-                    var values = _row.GetValues();
-                    var indices = _row.GetIndices();
-                    for (int k = 0; k < values.Length; k++) target[indices[k]] = values[k];
-                }
+                _block.Add(_row);
                 _featureIds!(ref _ids[_count]);
                 _count++;
             }
             if (_count == 0) return;
             // Forward returns a span into the workspace; its array is what the getters index.
-            network.Forward(_block, _count, _workspace!);
+            network.Forward(_block.Input, _workspace!);
             _logits = _workspace!.Activations[^1];
         }
 

@@ -3,6 +3,7 @@ using MlNetExtensions.Data;
 using MlNetExtensions.Interop;
 using MlNetExtensions.NeuralNetwork.Losses;
 using MlNetExtensions.NeuralNetwork.Optimizers;
+using MlNetExtensions.Numerics;
 
 namespace MlNetExtensions.NeuralNetwork.Training;
 
@@ -12,9 +13,16 @@ namespace MlNetExtensions.NeuralNetwork.Training;
 /// loss of the batch plus λ·W. Buffers are allocated once; a batch allocates nothing.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A batch of at least <see cref="SplitMinimumRows"/> rows is always processed as two fixed halves, each with its own
 /// forward pass, loss and gradient, summed in a fixed order; the second half runs on a helper thread when one is
 /// allowed (<see cref="HalfBatchWorker"/>), otherwise right after the first. Smaller batches run in one piece.
+/// </para>
+/// <para>
+/// On sparse rows each piece keeps its first-layer weight gradient as the rows its non-zeros touch
+/// (<see cref="SparseRowAccumulator"/>), and the optimizer reads them from there (<see cref="SparseRowGradient"/>) as
+/// it steps over every parameter: no d × hidden gradient is held, cleared or summed. The values are the dense path's.
+/// </para>
 /// </remarks>
 internal sealed class MiniBatchEpochs : IEpochRunner
 {
@@ -23,38 +31,41 @@ internal sealed class MiniBatchEpochs : IEpochRunner
 
     private readonly IHostEnvironment _env;
     private readonly MlpNetwork _network;
-    private readonly OutputLoss _loss;
-    private readonly DenseDataset _train;
-    private readonly int _units, _seed;
-    private readonly bool _shuffle;
+    private readonly TrainingSet _train;
+    private readonly int _seed;
+    private readonly bool _shuffle, _sparse;
     private readonly float _lambda;
     private readonly double _trainWeight;
     private readonly ParameterOptimizer _optimizer;
-    private readonly MlpWorkspace _workspace;
-    private readonly float[] _gradient, _batchX, _batchY, _batchW;
+    private readonly ParameterSegment[] _segments;
+    private readonly float[] _gradient;
+    private readonly BatchRows _batch;
     private readonly int[] _order;
-    private readonly HalfBatch? _first, _second;
+    private readonly BatchPart _whole;
+    private readonly BatchPart? _first, _second;
     private readonly HalfBatchWorker? _worker;
     private readonly Action? _runFirst;
 
-    public MiniBatchEpochs(IHostEnvironment env, MlpNetwork network, OutputLoss loss, DenseDataset train, int units, float lambda,
+    public MiniBatchEpochs(IHostEnvironment env, MlpNetwork network, OutputLoss loss, TrainingSet train, int units, float lambda,
         double trainWeight, MlpOptions options, int seed)
     {
-        (_env, _network, _loss, _train, _units, _lambda, _trainWeight, _seed, _shuffle) =
-            (env, network, loss, train, units, lambda, trainWeight, seed, options.Shuffle);
-        int n = train.Count, d = train.FeatureCount;
+        (_env, _network, _train, _lambda, _trainWeight, _seed, _shuffle) =
+            (env, network, train, lambda, trainWeight, seed, options.Shuffle);
+        int n = train.Count;
+        _sparse = train.Features is SparseRows;
         BatchSize = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
         _optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
-        _workspace = new MlpWorkspace(network, BatchSize);
-        _gradient = new float[network.Parameters.Length];
-        _batchX = new float[BatchSize * d];
-        _batchY = new float[BatchSize];
-        _batchW = new float[BatchSize];
+        _segments = network.Segments();
+        // Every parameter's gradient but, on sparse rows, the first layer's weights (the step reads those from the pieces).
+        _gradient = new float[network.Parameters.Length - (_sparse ? network.FirstLayerWeightCount : 0)];
+        _batch = new BatchRows(train.Features, BatchSize);
         _order = new int[n];
+        // A batch in one piece writes the gradient in place; the halves have gradients of their own.
+        _whole = new BatchPart(network, loss, units, BatchSize, _batch, _gradient);
         if (BatchSize >= SplitMinimumRows)
         {
-            _first = new HalfBatch(network, loss, units, (BatchSize + 1) / 2, _batchX, _batchY, _batchW);
-            _second = new HalfBatch(network, loss, units, (BatchSize + 1) / 2, _batchX, _batchY, _batchW);
+            _first = new BatchPart(network, loss, units, (BatchSize + 1) / 2, _batch, null);
+            _second = new BatchPart(network, loss, units, (BatchSize + 1) / 2, _batch, null);
             _runFirst = _first.Run;
             if (options.MaximumThreads >= 2) _worker = new HalfBatchWorker(_second.Run);
         }
@@ -80,8 +91,10 @@ internal sealed class MiniBatchEpochs : IEpochRunner
         _ => MlpOptimizer.Sgd,
     };
 
+    // The live arrays, not copies: the state is taken once, after the last epoch (two copies of a 150k × 32 network's
+    // moments would be 40 MB more at the fit's peak).
     public (long Steps, float[]? FirstMoments, float[]? SecondMoments) OptimizerState()
-        => (_optimizer.Steps, (float[]?)_optimizer.FirstMoments?.Clone(), (float[]?)_optimizer.SecondMoments?.Clone());
+        => (_optimizer.Steps, _optimizer.FirstMoments, _optimizer.SecondMoments);
 
     public (double MeanLoss, LbfgsOutcome? Outcome) Run(int epoch, double rate)
     {
@@ -89,17 +102,20 @@ internal sealed class MiniBatchEpochs : IEpochRunner
         int n = _train.Count;
         TrainingRandom.EpochOrder(_order, _seed, epoch, _shuffle);
         double epochLoss = 0;
+        // ‖W‖² at the weights the next batch sees: summed here once, then by each step as it writes the weights.
+        double squaredNorm = _lambda == 0 ? 0 : _network.SquaredWeightNorm();
         for (int start = 0; start < n; start += BatchSize)
         {
             MlNetInternals.ThrowIfCanceled(_env);
             int rows = Math.Min(BatchSize, n - start);
-            Gather(start, rows);
-            double weightSum = MlpLearner.Sum(_batchW, rows);
+            _batch.Gather(_train, _order.AsSpan(start, rows));
+            double weightSum = MlpLearner.Sum(_batch.Weights, rows);
             float scale = weightSum > 0 ? (float)(1 / weightSum) : 0f;
+            bool split = _first is not null && rows >= SplitMinimumRows;
             double batchLoss;
-            if (_first is not null && rows >= SplitMinimumRows)
+            if (split)
             {
-                _first.Set(0, rows / 2, scale);
+                _first!.Set(0, rows / 2, scale);
                 _second!.Set(rows / 2, rows - rows / 2, scale);
                 if (_worker is not null) _worker.Run(_runFirst!);
                 else
@@ -108,59 +124,75 @@ internal sealed class MiniBatchEpochs : IEpochRunner
                     _second.Run();
                 }
                 batchLoss = _first.Loss + _second.Loss;
-                System.Numerics.Tensors.TensorPrimitives.Add(_first.Gradient, _second.Gradient, _gradient);
             }
             else
             {
-                var logits = _network.Forward(_batchX, rows, _workspace);
-                batchLoss = _loss.Evaluate(_workspace.Activations[^1].AsSpan(0, logits.Length), _units, _batchY, _batchW, rows,
-                    scale, writeGradient: true);
-                _network.Backward(_batchX, rows, _workspace, _gradient);
+                _whole.Set(0, rows, scale);
+                _whole.Run();
+                batchLoss = _whole.Loss;
             }
             if (!double.IsFinite(batchLoss)) return (batchLoss, null);
+            if (split) System.Numerics.Tensors.TensorPrimitives.Add(_first!.Gradient, _second!.Gradient, _gradient);
             // The batch's mean loss plus its penalty, both at the weights the batch saw, weighted by the batch's weight:
             // scikit-learn's loss_curve_ (and so its n_iter_no_change test) adds them up the same way.
-            epochLoss += batchLoss + (_lambda == 0 ? 0 : 0.5 * _lambda * _network.SquaredWeightNorm() * weightSum);
-            _network.AddL2Gradient(_gradient, _lambda);
-            _optimizer.Step(_network.Parameters, _gradient);
+            epochLoss += batchLoss + 0.5 * _lambda * squaredNorm * weightSum;
+            var firstLayer = !_sparse ? default : split ? new SparseRowGradient(_first!.FirstLayer!, _second!.FirstLayer) : new SparseRowGradient(_whole.FirstLayer!);
+            squaredNorm = _optimizer.Step(_network.Parameters, _gradient, _segments, _lambda, firstLayer);
         }
         return (epochLoss / _trainWeight, null);
     }
 
-    private void Gather(int start, int rows)
-    {
-        int d = _train.FeatureCount;
-        for (int i = 0; i < rows; i++)
-        {
-            int r = _order[start + i];
-            Array.Copy(_train.Features, r * d, _batchX, i * d, d);
-            _batchY[i] = _train.Labels[r];
-            _batchW[i] = _train.Weights[r];
-        }
-    }
-
     public void Dispose() => _worker?.Dispose();
 
-    /// <summary>One half of a batch: its rows' forward pass, loss and gradient, in buffers of its own.</summary>
-    private sealed class HalfBatch(MlpNetwork network, OutputLoss loss, int units, int capacity, float[] x, float[] y, float[] w)
+    /// <summary>
+    /// A piece of a batch (half of it, or all of it): its rows' forward pass, loss and gradient (a whole batch's into the
+    /// epoch's gradient, a half's into its own). The gradient has the network's layout, from the first layer's biases on when
+    /// the rows are sparse (the first layer's weight gradient is then <see cref="FirstLayer"/>'s touched rows).
+    /// </summary>
+    private sealed class BatchPart
     {
+        private readonly MlpNetwork _network;
+        private readonly OutputLoss _loss;
+        private readonly BatchRows _batch;
+        private readonly int _units;
         private int _offset, _count;
         private float _scale;
 
-        public MlpWorkspace Workspace { get; } = new(network, capacity);
-        public float[] Gradient { get; } = new float[network.Parameters.Length];
+        /// <param name="network">The network.</param>
+        /// <param name="loss">The output loss.</param>
+        /// <param name="units">Output units.</param>
+        /// <param name="capacity">The most rows the piece holds.</param>
+        /// <param name="batch">The batch the piece's rows are in.</param>
+        /// <param name="gradient">Where the gradient goes, or null for an array of its own.</param>
+        public BatchPart(MlpNetwork network, OutputLoss loss, int units, int capacity, BatchRows batch, float[]? gradient)
+        {
+            (_network, _loss, _units, _batch) = (network, loss, units, batch);
+            Workspace = new MlpWorkspace(network, capacity);
+            int skipped = batch.IsSparse ? network.FirstLayerWeightCount : 0;
+            Gradient = gradient ?? new float[network.Parameters.Length - skipped];
+            if (batch.IsSparse)
+            {
+                // Sized for a tenth of the non-zeros the piece can hold (text rows share most of their n-grams), and grown
+                // by doubling in the first batches if a batch touches more rows.
+                var first = network.Layers[0];
+                FirstLayer = new SparseRowAccumulator(first.Inputs, first.Outputs, Math.Max(1024, batch.MostNonZeros(capacity) / 10));
+            }
+        }
+
+        public MlpWorkspace Workspace { get; }
+        public float[] Gradient { get; }
+        public SparseRowAccumulator? FirstLayer { get; }
         public double Loss { get; private set; }
 
         public void Set(int offset, int count, float scale) => (_offset, _count, _scale) = (offset, count, scale);
 
         public void Run()
         {
-            int d = network.InputCount;
-            var rows = x.AsSpan(_offset * d, _count * d);
-            network.Forward(rows, _count, Workspace);
-            Loss = loss.Evaluate(Workspace.Activations[^1].AsSpan(0, _count * units), units, y.AsSpan(_offset, _count),
-                w.AsSpan(_offset, _count), _count, _scale, writeGradient: true);
-            network.Backward(rows, _count, Workspace, Gradient);
+            var input = _batch.Input(_offset, _count);
+            _network.Forward(input, Workspace);
+            Loss = _loss.Evaluate(Workspace.Activations[^1].AsSpan(0, _count * _units), _units, _batch.Labels.AsSpan(_offset, _count),
+                _batch.Weights.AsSpan(_offset, _count), _count, _scale, writeGradient: true);
+            _network.Backward(input, Workspace, Gradient, FirstLayer);
         }
     }
 }

@@ -6,11 +6,12 @@ namespace MlNetExtensions.NeuralNetwork.Training;
 /// The rows held out for early stopping: ⌈fraction·n⌉ of them, as scikit-learn's <c>train_test_split</c>, drawn from the
 /// seed's validation stream. For classifiers the split is stratified as scikit-learn's: class k gets
 /// ⌊n_val·n_k/n⌋ rows, and the rows still missing go one each to the classes with the largest remainders (ties to the
-/// smaller class index), so every class is held out in proportion. Training rows keep the data's order.
+/// smaller class index), so every class is held out in proportion. Training rows keep the data's order; both parts keep
+/// the rows' layout (sparse rows stay sparse).
 /// </summary>
 internal static class ValidationSplit
 {
-    public static (DenseDataset Train, DenseDataset Validation) Split(DenseDataset data, double fraction, int classes, int seed)
+    public static (TrainingSet Train, TrainingSet Validation) Split(TrainingSet data, double fraction, int classes, int seed)
     {
         int n = data.Count;
         int validationCount = (int)Math.Ceiling(n * fraction);
@@ -40,7 +41,7 @@ internal static class ValidationSplit
         }
         var trainRows = Enumerable.Range(0, n).Where(i => !held[i]).ToArray();
         var validationRows = Enumerable.Range(0, n).Where(i => held[i]).ToArray();
-        return (Subset(data, trainRows), Subset(data, validationRows));
+        return (data.Gather(trainRows), data.Gather(validationRows));
     }
 
     /// <summary>Rows per class for a stratified sample of <paramref name="total"/> rows (largest remainders).</summary>
@@ -59,20 +60,5 @@ internal static class ValidationSplit
         foreach (int k in Enumerable.Range(0, quota.Length).OrderByDescending(k => remainder[k]).ThenBy(k => k).Take(missing))
             quota[k]++;
         return quota;
-    }
-
-    private static DenseDataset Subset(DenseDataset data, int[] rows)
-    {
-        int d = data.FeatureCount;
-        var x = new float[rows.Length * d];
-        var y = new float[rows.Length];
-        var w = new float[rows.Length];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            Array.Copy(data.Features, (long)rows[i] * d, x, (long)i * d, d);
-            y[i] = data.Labels[rows[i]];
-            w[i] = data.Weights[rows[i]];
-        }
-        return new DenseDataset(x, y, w, rows.Length, d, data.Summary);
     }
 }

@@ -10,6 +10,41 @@ namespace MlNetExtensions.Numerics.Glm;
 internal readonly record struct GlmPassResult(double Loss, double MinMargin, double MaxAbsScore);
 
 /// <summary>
+/// What a loss-and-gradient pass adds up row by row, whatever the layout of the rows: Σw·ℓ, the bias gradient Σw·ℓ', and the
+/// margins. The dense and sparse kernels differ only in how they compute z = θᵀx + b and add the residual times x.
+/// </summary>
+internal struct GlmPassSums<TLoss> where TLoss : IGlmLoss
+{
+    private double _loss, _biasGradient, _minMargin, _maxAbsScore;
+
+    public GlmPassSums() => _minMargin = double.PositiveInfinity;
+
+    /// <summary>Adds a row of weight <paramref name="w"/>, label <paramref name="y"/> and score <paramref name="z"/>; returns its
+    /// weighted residual w·ℓ'(y, z), which the caller adds times x to the gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Add(double w, double y, double z)
+    {
+        _loss += w * TLoss.LossAndDerivative(y, z, out double derivative);
+        double residual = w * derivative;
+        _biasGradient += residual;
+        if (TLoss.TracksMargins)
+        {
+            double margin = y > 0.5 ? z : -z;
+            if (margin < _minMargin) _minMargin = margin;
+            if (Math.Abs(z) > _maxAbsScore) _maxAbsScore = Math.Abs(z);
+        }
+        return residual;
+    }
+
+    /// <summary>Adds the bias gradient to <paramref name="gradient"/>[d] and returns the sums.</summary>
+    public readonly GlmPassResult Finish(Span<double> gradient, int d)
+    {
+        gradient[d] += _biasGradient;
+        return new GlmPassResult(_loss, _minMargin, _maxAbsScore);
+    }
+}
+
+/// <summary>
 /// The row passes of a generalised linear model over dense row-major float features with double parameters
 /// [θ₀ … θ_{d−1}, b] (bias last): loss and gradient (one dot product and one scaled add per row), the Hessian (a
 /// symmetric rank-k update of √(w·ℓ'')·[x, 1] rows through <see cref="SyrkKernel"/>), and the Gram product Σw(x̃ᵀv)x̃.
@@ -37,27 +72,16 @@ internal static class GlmKernels
         var theta = parameters[..d];
         double bias = parameters[d];
         var g = gradient[..d];
-        double loss = 0, biasGradient = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
+        var sums = new GlmPassSums<TLoss>();
         for (int r = 0; r < rows; r++)
         {
             double w = weights.IsEmpty ? 1.0 : weights[r];
             if (w == 0) continue;
             var x = features.Slice(r * d, d);
-            double z = VectorMath.Dot(x, theta) + bias;
-            double y = labels[r];
-            loss += w * TLoss.Loss(y, z);
-            double residual = TLoss.WeightedDerivative(w, y, z);
-            biasGradient += residual;
+            double residual = sums.Add(w, labels[r], VectorMath.Dot(x, theta) + bias);
             VectorMath.AddScaled(g, residual, x);
-            if (TLoss.TracksMargins)
-            {
-                double margin = y > 0.5 ? z : -z;
-                if (margin < minMargin) minMargin = margin;
-                if (Math.Abs(z) > maxAbsScore) maxAbsScore = Math.Abs(z);
-            }
         }
-        gradient[d] += biasGradient;
-        return new GlmPassResult(loss, minMargin, maxAbsScore);
+        return sums.Finish(gradient, d);
     }
 
     /// <summary>

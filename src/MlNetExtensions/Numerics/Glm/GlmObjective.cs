@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 using MlNetExtensions.Data;
 using MlNetExtensions.Numerics.Optimization;
@@ -26,6 +27,7 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     private readonly double[][] _gradientPartials;
     private readonly GlmPassResult[] _passPartials;
     private readonly double[] _lastParameters;
+    private readonly double[] _theta;
     private bool _lastOverAllRows;
 
     /// <param name="rows">The feature rows (dense or sparse).</param>
@@ -44,13 +46,14 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
         FeatureCount = featureCount;
         WeightSum = weightSum;
         L2 = l2Regularization;
-        _partitioning = new RowPartitions(count, threads);
+        _partitioning = new RowPartitions(rows, threads);
         _partitions = _partitioning.Count;
         Threads = _partitioning.Threads;
         _gradientPartials = new double[_partitions][];
         for (int p = 0; p < _partitions; p++) _gradientPartials[p] = new double[featureCount + 1];
         _passPartials = new GlmPassResult[_partitions];
         _lastParameters = new double[featureCount + 1];
+        _theta = new double[featureCount + 1];
     }
 
     public int Count { get; }
@@ -72,11 +75,16 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
         => EvaluateRows(parameters, gradient, 0, Count, WeightSum);
 
+    // Optimised from the first call: a fit makes only tens of passes, most of them before tiered compilation would promote it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double EvaluateRows(ReadOnlySpan<double> parameters, Span<double> gradient, int start, int rows, double weightSum)
     {
         int d = FeatureCount;
-        var theta = parameters.ToArray();
-        int partitions = rows == Count ? _partitions : RowPartitions.CountFor(rows);
+        // The partitions' closure cannot hold a span: the parameters go to a buffer of the objective's own (a fresh array
+        // an evaluation would be a large-object allocation at wide d).
+        var theta = _theta;
+        parameters.CopyTo(theta);
+        int partitions = rows == Count ? _partitions : Math.Min(RowPartitions.CountFor(rows), _partitions);
         void Partition(int p)
         {
             var (from, to) = Range(start, rows, partitions, p);

@@ -10,11 +10,11 @@ namespace MlNetExtensions.Numerics.Glm;
 /// <remarks>A loss here is convex in z (curvature ≥ 0), as the negative log-likelihood of a GLM with its canonical link is.</remarks>
 internal interface IGlmLoss
 {
-    /// <summary>ℓ(y, z), in nats.</summary>
-    static abstract double Loss(double y, double z);
-
-    /// <summary>w·∂ℓ/∂z: the row's weighted residual, which the gradient sums times [x, 1].</summary>
-    static abstract double WeightedDerivative(double w, double y, double z);
+    /// <summary>
+    /// ℓ(y, z) in nats, and in <paramref name="derivative"/> ∂ℓ/∂z (the row's residual, which the gradient sums times
+    /// w·[x, 1]): together, because both need the same exponential.
+    /// </summary>
+    static abstract double LossAndDerivative(double y, double z, out double derivative);
 
     /// <summary>w·∂²ℓ/∂z² ≥ 0: the row's weight in the Hessian Σ w·ℓ''·x̃x̃ᵀ.</summary>
     static abstract double WeightedCurvature(double w, double y, double z);
@@ -32,11 +32,17 @@ internal interface IGlmLoss
 /// <summary>Bernoulli negative log-likelihood with the logit link: ℓ = log(1 + eᶻ) − y·z, ℓ' = σ(z) − y, ℓ'' = σ(z)(1 − σ(z)).</summary>
 internal readonly struct LogisticLoss : IGlmLoss
 {
+    /// <remarks>
+    /// With e = exp(−|z|): log(1 + exp(z)) = max(z, 0) + log(1 + e) and σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) below: one
+    /// exponential for both, and the same values, to the bit, as <see cref="Softplus"/> and <see cref="Sigmoid"/> give.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Loss(double y, double z) => Softplus(z) - y * z;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double WeightedDerivative(double w, double y, double z) => w * (Sigmoid(z) - y);
+    public static double LossAndDerivative(double y, double z, out double derivative)
+    {
+        double e = Math.Exp(-Math.Abs(z));
+        derivative = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - y;
+        return (z > 0 ? z + Math.Log(1 + e) : Math.Log(1 + e)) - y * z;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double WeightedCurvature(double w, double y, double z)
@@ -70,10 +76,12 @@ internal readonly struct LogisticLoss : IGlmLoss
 internal readonly struct PoissonLoss : IGlmLoss
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Loss(double y, double z) => Math.Exp(z) - y * z;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double WeightedDerivative(double w, double y, double z) => w * (Math.Exp(z) - y);
+    public static double LossAndDerivative(double y, double z, out double derivative)
+    {
+        double mean = Math.Exp(z);
+        derivative = mean - y;
+        return mean - y * z;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double WeightedCurvature(double w, double y, double z) => w * Math.Exp(z);
@@ -89,8 +97,7 @@ internal readonly struct PoissonLoss : IGlmLoss
 /// </summary>
 internal readonly struct MaximumCurvatureOf<TLoss> : IGlmLoss where TLoss : IGlmLoss
 {
-    public static double Loss(double y, double z) => TLoss.Loss(y, z);
-    public static double WeightedDerivative(double w, double y, double z) => TLoss.WeightedDerivative(w, y, z);
+    public static double LossAndDerivative(double y, double z, out double derivative) => TLoss.LossAndDerivative(y, z, out derivative);
     public static double WeightedCurvature(double w, double y, double z) => w * TLoss.MaximumCurvature;
     public static double MaximumCurvature => TLoss.MaximumCurvature;
     public static bool TracksMargins => false;

@@ -27,30 +27,43 @@ internal static class SparseGlmKernels
         ref float value0 = ref MemoryMarshal.GetArrayDataReference(rows.Values);
         ref double theta0 = ref MemoryMarshal.GetReference(parameters);
         ref double gradient0 = ref MemoryMarshal.GetReference(gradient);
-        double loss = 0, biasGradient = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
+        var sums = new GlmPassSums<TLoss>();
         for (int r = from; r < to; r++)
         {
             double w = weights.IsEmpty ? 1.0 : weights[r];
             if (w == 0) continue;
             int start = offsets[r], end = offsets[r + 1];
-            double z = bias;
-            for (int k = start; k < end; k++) z += Unsafe.Add(ref value0, k) * Unsafe.Add(ref theta0, Unsafe.Add(ref index0, k));
-            double y = labels[r];
-            loss += w * TLoss.Loss(y, z);
-            double residual = TLoss.WeightedDerivative(w, y, z);
-            biasGradient += residual;
+            double residual = sums.Add(w, labels[r], bias + Dot(ref index0, ref value0, ref theta0, start, end));
             for (int k = start; k < end; k++)
                 Unsafe.Add(ref gradient0, Unsafe.Add(ref index0, k)) += residual * Unsafe.Add(ref value0, k);
-            if (TLoss.TracksMargins)
-            {
-                double margin = y > 0.5 ? z : -z;
-                if (margin < minMargin) minMargin = margin;
-                if (Math.Abs(z) > maxAbsScore) maxAbsScore = Math.Abs(z);
-            }
         }
-        gradient[d] += biasGradient;
-        return new GlmPassResult(loss, minMargin, maxAbsScore);
+        return sums.Finish(gradient, d);
     }
+
+    /// <summary>
+    /// Σ values[k]·v[indices[k]] over k in [start, end), in four interleaved partial sums (the additions of one running sum
+    /// would wait on each other). The indices were checked against v's length when the rows were read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Dot(ref int index0, ref float value0, ref double v0, int start, int end)
+    {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int k = start;
+        for (; k + 4 <= end; k += 4)
+        {
+            s0 += Unsafe.Add(ref value0, k) * Unsafe.Add(ref v0, Unsafe.Add(ref index0, k));
+            s1 += Unsafe.Add(ref value0, k + 1) * Unsafe.Add(ref v0, Unsafe.Add(ref index0, k + 1));
+            s2 += Unsafe.Add(ref value0, k + 2) * Unsafe.Add(ref v0, Unsafe.Add(ref index0, k + 2));
+            s3 += Unsafe.Add(ref value0, k + 3) * Unsafe.Add(ref v0, Unsafe.Add(ref index0, k + 3));
+        }
+        for (; k < end; k++) s0 += Unsafe.Add(ref value0, k) * Unsafe.Add(ref v0, Unsafe.Add(ref index0, k));
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>Row <paramref name="r"/>'s x·v (v at least d long).</summary>
+    private static double RowDot(SparseRows rows, int r, ReadOnlySpan<double> v)
+        => Dot(ref MemoryMarshal.GetArrayDataReference(rows.Indices), ref MemoryMarshal.GetArrayDataReference(rows.Values),
+            ref MemoryMarshal.GetReference(v), rows.Offsets[r], rows.Offsets[r + 1]);
 
     /// <summary>
     /// Adds the upper triangle of Σw·ℓ''·x̃x̃ᵀ (x̃ = [x, 1]) over rows [from, to) to <paramref name="sums"/> (stride × stride,
@@ -69,9 +82,7 @@ internal static class SparseGlmKernels
         {
             double w = weights.IsEmpty ? 1.0 : weights[r];
             int start = offsets[r], end = offsets[r + 1];
-            double z = bias;
-            for (int k = start; k < end; k++) z += values[k] * parameters[indices[k]];
-            double c = TLoss.WeightedCurvature(w, labels[r], z);
+            double c = TLoss.WeightedCurvature(w, labels[r], bias + RowDot(rows, r, parameters));
             if (c == 0) continue;
             for (int a = start; a < end; a++)
             {
@@ -97,9 +108,7 @@ internal static class SparseGlmKernels
         {
             double w = weights.IsEmpty ? 1.0 : weights[r];
             int start = offsets[r], end = offsets[r + 1];
-            double dot = v[d];
-            for (int k = start; k < end; k++) dot += values[k] * v[indices[k]];
-            double coefficient = w * dot;
+            double coefficient = w * (v[d] + RowDot(rows, r, v));
             for (int k = start; k < end; k++) result[indices[k]] += coefficient * values[k];
             lastSum += coefficient;
         }

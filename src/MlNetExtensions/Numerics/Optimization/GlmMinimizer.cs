@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Interop;
@@ -299,6 +300,7 @@ internal static class GlmMinimizer
     /// Backtracking (Armijo) from <paramref name="initialStep"/>: halves the step until f(x + t·d) ≤ f(x) + c·t·∇fᵀd.
     /// On success <paramref name="trial"/> and <paramref name="trialGradient"/> hold the accepted point.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LineSearch(IGlmObjective objective, double[] x, double f, double slope, double[] direction,
         double initialStep, double[] trial, double[] trialGradient, out double fNew)
     {
@@ -348,6 +350,7 @@ internal static class GlmMinimizer
         }
 
         /// <summary>direction = −H·g with H the inverse-Hessian estimate; false when there are no pairs yet (H = I).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Direction(ReadOnlySpan<double> g, double[] direction)
         {
             for (int k = 0; k < dimension; k++) direction[k] = -g[k];
@@ -369,6 +372,7 @@ internal static class GlmMinimizer
         }
 
         /// <summary>Adds the pair s = x − x₀, y = g − g₀ when its curvature sᵀy survives rounding (the objective is convex, so sᵀy ≥ 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(double[] x, double[] previousX, double[] g, double[] previousG)
         {
             for (int k = 0; k < dimension; k++)
@@ -409,6 +413,7 @@ internal static class GlmMinimizer
 
     private static double Norm(double[] v) => Math.Sqrt(Dot(v, v));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Dot(double[] a, double[] b)
     {
         double sum = 0;
@@ -416,6 +421,7 @@ internal static class GlmMinimizer
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy(double[] target, double a, double[] x)
     {
         for (int k = 0; k < target.Length; k++) target[k] += a * x[k];
