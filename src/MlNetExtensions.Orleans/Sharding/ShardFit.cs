@@ -145,7 +145,7 @@ internal sealed class ShardFit
             calls[i] = CallShardAsync(index, stage, needsRows, call, pass);
         }
         using var watching = new CancellationTokenSource();
-        var watch = WatchSilosAsync(watching.Token);
+        var watch = Task.WhenAll(WatchSilosAsync(watching.Token), WatchCancellationAsync(pass, watching.Token));
         try
         {
             await Task.WhenAll(calls).ConfigureAwait(false);
@@ -154,6 +154,7 @@ internal sealed class ShardFit
         {
             // The first shard (in shard order) that failed on its own account decides the error; the others were cancelled.
             _cancellation.ThrowIfCancellationRequested();
+            MlNetInternals.ThrowIfCanceled(_env);
             var failure = calls.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException).OfType<ShardException>()
                 .OrderBy(e => e.ShardIndex).FirstOrDefault();
             if (failure is not null) throw failure;
@@ -164,6 +165,9 @@ internal sealed class ShardFit
             await watching.CancelAsync().ConfigureAwait(false);
             await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        // A cancellation that came as the last shard answered: never a result after it.
+        _cancellation.ThrowIfCancellationRequested();
+        MlNetInternals.ThrowIfCanceled(_env);
         var results = calls.Select(c => c.Result).ToArray();
         long received = results.Sum(bytesReceived);
         _options.Progress?.Report(new DistributedFitProgress(stage, ++_passes, Count, bytesSentPerShard * Count, received, _retries, clock.Elapsed));
@@ -261,6 +265,18 @@ internal sealed class ShardFit
         }
     }
 
+    /// <summary>
+    /// While a pass runs, looks every <see cref="CancelWatchInterval"/> whether <c>MLContext.CancelExecution()</c> was called
+    /// (ML.NET's cancellation has no callback), and if so cancels <paramref name="pass"/>, which cancels every shard's call on
+    /// its silo. Apart from the membership watch, whose reads of the cluster can take seconds.
+    /// </summary>
+    private async Task WatchCancellationAsync(CancellationTokenSource pass, CancellationToken stop)
+    {
+        while (!MlNetInternals.IsCanceled(_env)) await Task.Delay(CancelWatchInterval, stop).ConfigureAwait(false);
+        _channel.Info(MessageSensitivity.None, "MLContext.CancelExecution() was called: cancelling the shards' calls.");
+        await pass.CancelAsync().ConfigureAwait(false);
+    }
+
     /// <summary>The cluster's active silos, or null when the membership cannot be read within a few seconds.</summary>
     private async Task<HashSet<string>?> ActiveSilosAsync(CancellationToken stop)
     {
@@ -280,6 +296,9 @@ internal sealed class ShardFit
 
     /// <summary>How often a pass checks that its shards' silos are alive.</summary>
     private static readonly TimeSpan SiloWatchInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a pass checks whether the MLContext was cancelled.</summary>
+    private static readonly TimeSpan CancelWatchInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Makes sure the shard's grain holds its rows again, and that they are the rows it held before.</summary>
     private async Task ReloadAsync(int index, CancellationToken token)
