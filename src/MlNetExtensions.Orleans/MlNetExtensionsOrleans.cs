@@ -68,12 +68,8 @@ public static class MlNetExtensionsOrleans
                     $"At d = {d:N0} features the normal equations are not solved by default (more than {ClosedFormLinearRegressionTrainer.AutoNormalEquationsFeatureLimit:N0} " +
                     "features, or over the memory budget), and the distributed fit has no conjugate-gradient solver. Set Solver = NormalEquations " +
                     "(and MemoryBudgetBytes if needed) to solve them anyway.");
-            var parts = await shards.AccumulateAsync().ConfigureAwait(false);
-            var total = new NormalEquationAccumulator(d);
-            foreach (var part in parts)
-                total.Merge(NormalEquationAccumulator.FromState(new NormalEquationState(part.FeatureCount, part.Count, part.HasShift,
-                    part.FeatureShiftIsZero, part.Shift, part.UpperSums)));
-            LogRead(channel, parts.Select(p => p.Rows).ToArray(), clock);
+            var (total, read) = await shards.AccumulateAsync(d).ConfigureAwait(false);
+            LogRead(channel, read, clock);
             var solution = ClosedFormLinearRegressionTrainer.SolveNormalEquations(total, options, channel);
             var model = ClosedFormLinearRegressionTrainer.CreateTransformer(env, channel, options, solution, ShardFit.TrainSchema(ml, description));
             ThrowIfCancelled(env, cancellationToken);

@@ -48,17 +48,18 @@ internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
     {
         var theta = parameters.ToArray();
-        var passes = _shards.Run("Evaluate", ParameterBytes, p => 8L * (p.Gradient.Length + 3),
-            (grain, ct) => grain.EvaluateAsync(theta, ct));
-        gradient.Clear();
+        // Added in shard order as each answer arrives: the same additions, in the same order, as over all answers at once.
+        var sum = new double[gradient.Length];
         double loss = 0, minMargin = double.PositiveInfinity, maxAbsScore = 0;
-        foreach (var pass in passes)
-        {
-            loss += pass.LossSum;
-            minMargin = Math.Min(minMargin, pass.MinMargin);
-            maxAbsScore = Math.Max(maxAbsScore, pass.MaxAbsScore);
-            for (int k = 0; k < gradient.Length; k++) gradient[k] += pass.Gradient[k];
-        }
+        _shards.Run("Evaluate", ParameterBytes, p => 8L * (p.Gradient.Length + 3), (grain, ct) => grain.EvaluateAsync(theta, ct),
+            (_, pass) =>
+            {
+                loss += pass.LossSum;
+                minMargin = Math.Min(minMargin, pass.MinMargin);
+                maxAbsScore = Math.Max(maxAbsScore, pass.MaxAbsScore);
+                for (int k = 0; k < sum.Length; k++) sum[k] += pass.Gradient[k];
+            });
+        sum.CopyTo(gradient);
         LastLossSum = loss;
         LastMinMargin = minMargin;
         LastMaxAbsScore = maxAbsScore;
@@ -90,28 +91,32 @@ internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss
             },
             (v, product) =>
             {
-                var parts = _shards.Run("GramProduct", ParameterBytes, p => 8L * p.Length, (grain, ct) => grain.GramProductAsync(v, ct));
                 Array.Clear(product);
-                foreach (var part in parts)
-                    for (int k = 0; k < product.Length; k++) product[k] += part[k];
+                _shards.Run("GramProduct", ParameterBytes, p => 8L * p.Length, (grain, ct) => grain.GramProductAsync(v, ct),
+                    (_, part) =>
+                    {
+                        for (int k = 0; k < product.Length; k++) product[k] += part[k];
+                    });
             },
             iterations);
 
-    /// <summary>The shards' upper triangles added in shard order, as a full symmetric matrix.</summary>
+    /// <summary>
+    /// The shards' upper triangles added in shard order, as a full symmetric matrix: each is added into the matrix's upper
+    /// triangle as it arrives and dropped, so the client holds the matrix and one shard's triangle, not all of them.
+    /// </summary>
     private Matrix<double> SumUpper(string stage, Func<IShardGrain, CancellationToken, Task<double[]>> call)
     {
-        var parts = _shards.Run(stage, ParameterBytes, p => 8L * p.Length, call);
         int m = Dimension;
         var h = Matrix<double>.Build.Dense(m, m);
-        int at = 0;
+        var values = h.AsColumnMajorArray();
+        _shards.Run(stage, ParameterBytes, p => 8L * p.Length, call, (_, part) =>
+        {
+            int at = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = i; j < m; j++, at++) values[(long)j * m + i] += part[at];
+        });
         for (int i = 0; i < m; i++)
-            for (int j = i; j < m; j++, at++)
-            {
-                double v = 0;
-                foreach (var part in parts) v += part[at];
-                h[i, j] = v;
-                h[j, i] = v;
-            }
+            for (int j = i + 1; j < m; j++) values[(long)i * m + j] = values[(long)j * m + i];
         return h;
     }
 }

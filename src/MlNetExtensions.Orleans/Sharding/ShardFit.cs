@@ -4,13 +4,14 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetExtensions.Interop;
+using MlNetExtensions.Numerics;
 using Orleans.Runtime;
 
 namespace MlNetExtensions.Sharding;
 
 /// <summary>
 /// The client side of one distributed fit: the shard grains of one source, and passes that call every shard in parallel and
-/// return their answers in shard order (so that sums over them are added in a fixed order whatever the timing). A shard step
+/// hand their answers on in shard order (so that sums over them are added in a fixed order whatever the timing). A shard step
 /// that fails with a cluster error (a silo that stopped or crashed, a lost connection, a timeout) is retried until
 /// <see cref="DistributedFitOptions.RetryTimeout"/>, reloading the shard's rows first where the pass needs them; an error of
 /// the shard itself (<see cref="ShardException"/>) fails the pass at once and cancels the other shards' calls.
@@ -102,15 +103,30 @@ internal sealed class ShardFit
     public static DataViewSchema TrainSchema(MLContext ml, ShardDescription description)
         => ml.Data.LoadFromBinary(new BytesStreamSource(description.Schema)).Schema;
 
-    /// <summary>Every shard streamed into its normal-equation statistics.</summary>
-    public Task<ShardMoments[]> AccumulateAsync()
-        => RunAsync("Accumulate", needsRows: false, 0, m => 8L * (m.Shift.Length + m.UpperSums.Length),
+    /// <summary>
+    /// Every shard streamed into its normal-equation statistics, merged in shard order into one accumulator as each answer
+    /// arrives (each shard's statistics are dropped once merged).
+    /// </summary>
+    /// <returns>The merged statistics, and what each shard's pass read.</returns>
+    public async Task<(NormalEquationAccumulator Total, ShardRows[] Rows)> AccumulateAsync(int featureCount)
+    {
+        var total = new NormalEquationAccumulator(featureCount);
+        var rows = new ShardRows[Count];
+        await RunAsync("Accumulate", needsRows: false, 0, m => 8L * (m.Shift.Length + m.UpperSums.Length),
             async (grain, index, ct) =>
             {
                 var moments = await grain.AccumulateAsync(_tasks[index], ct).ConfigureAwait(false);
                 Volatile.Write(ref _silos[index], moments.Rows.Silo);
                 return moments;
-            });
+            },
+            (index, part) =>
+            {
+                total.Merge(NormalEquationAccumulator.FromState(new NormalEquationState(part.FeatureCount, part.Count, part.HasShift,
+                    part.FeatureShiftIsZero, part.Shift, part.UpperSums)));
+                rows[index] = part.Rows;
+            }).ConfigureAwait(false);
+        return (total, rows);
+    }
 
     /// <summary>Every shard's rows read into its grain's memory.</summary>
     public async Task<ShardRows[]> LoadAsync()
@@ -124,21 +140,36 @@ internal sealed class ShardFit
         return _loaded;
     }
 
-    /// <summary><see cref="RunAsync"/> for the synchronous minimisers (they run on a thread of their own).</summary>
-    public T[] Run<T>(string stage, long bytesSentPerShard, Func<T, long> bytesReceived, Func<IShardGrain, CancellationToken, Task<T>> call)
-        => RunAsync(stage, needsRows: true, bytesSentPerShard, bytesReceived, (grain, _, ct) => call(grain, ct)).GetAwaiter().GetResult();
+    /// <summary><see cref="RunAsync{T}(string, bool, long, Func{T, long}, Func{IShardGrain, int, CancellationToken, Task{T}}, Action{int, T})"/>
+    /// for the synchronous minimisers (they run on a thread of their own).</summary>
+    public void Run<T>(string stage, long bytesSentPerShard, Func<T, long> bytesReceived, Func<IShardGrain, CancellationToken, Task<T>> call,
+        Action<int, T> consume)
+        => RunAsync(stage, needsRows: true, bytesSentPerShard, bytesReceived, (grain, _, ct) => call(grain, ct), consume).GetAwaiter().GetResult();
+
+    /// <summary>One pass whose answers are small: all of them, in shard order.</summary>
+    private async Task<T[]> RunAsync<T>(string stage, bool needsRows, long bytesSentPerShard, Func<T, long> bytesReceived,
+        Func<IShardGrain, int, CancellationToken, Task<T>> call)
+    {
+        var results = new T[Count];
+        await RunAsync(stage, needsRows, bytesSentPerShard, bytesReceived, call, (index, result) => results[index] = result).ConfigureAwait(false);
+        return results;
+    }
 
     /// <summary>
-    /// One pass: <paramref name="call"/> on every shard at once, each retried on cluster errors; the answers in shard order.
+    /// One pass: <paramref name="call"/> on every shard at once, each retried on cluster errors; <paramref name="consume"/> is
+    /// given the answers in shard order (so that sums over them are added in a fixed order whatever the timing), each as soon
+    /// as it and every earlier shard's have arrived, and the pass keeps no reference to an answer once consumed. The client
+    /// thus holds one shard's d² answer at a time when they arrive in order; an answer that arrives before an earlier shard's
+    /// waits for it.
     /// </summary>
-    public async Task<T[]> RunAsync<T>(string stage, bool needsRows, long bytesSentPerShard, Func<T, long> bytesReceived,
-        Func<IShardGrain, int, CancellationToken, Task<T>> call)
+    private async Task RunAsync<T>(string stage, bool needsRows, long bytesSentPerShard, Func<T, long> bytesReceived,
+        Func<IShardGrain, int, CancellationToken, Task<T>> call, Action<int, T> consume)
     {
         _cancellation.ThrowIfCancellationRequested();
         MlNetInternals.ThrowIfCanceled(_env);
         var clock = Stopwatch.StartNew();
         using var pass = CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
-        var calls = new Task<T>[Count];
+        var calls = new Task<T>?[Count];
         for (int i = 0; i < Count; i++)
         {
             int index = i;
@@ -146,16 +177,27 @@ internal sealed class ShardFit
         }
         using var watching = new CancellationTokenSource();
         var watch = Task.WhenAll(WatchSilosAsync(watching.Token), WatchCancellationAsync(pass, watching.Token));
+        long received = 0;
         try
         {
-            await Task.WhenAll(calls).ConfigureAwait(false);
+            for (int i = 0; i < calls.Length; i++)
+            {
+                var result = await calls[i]!.ConfigureAwait(false);
+                calls[i] = null;
+                received += bytesReceived(result);
+                consume(i, result);
+            }
         }
         catch
         {
-            // The first shard (in shard order) that failed on its own account decides the error; the others were cancelled.
+            // The first shard (in shard order) that failed on its own account decides the error, once every call has ended
+            // (the others were cancelled, or are now).
+            await pass.CancelAsync().ConfigureAwait(false);
+            var pending = calls.OfType<Task<T>>().ToArray();
+            await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _cancellation.ThrowIfCancellationRequested();
             MlNetInternals.ThrowIfCanceled(_env);
-            var failure = calls.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException).OfType<ShardException>()
+            var failure = pending.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException).OfType<ShardException>()
                 .OrderBy(e => e.ShardIndex).FirstOrDefault();
             if (failure is not null) throw failure;
             throw;
@@ -168,10 +210,7 @@ internal sealed class ShardFit
         // A cancellation that came as the last shard answered: never a result after it.
         _cancellation.ThrowIfCancellationRequested();
         MlNetInternals.ThrowIfCanceled(_env);
-        var results = calls.Select(c => c.Result).ToArray();
-        long received = results.Sum(bytesReceived);
         _options.Progress?.Report(new DistributedFitProgress(stage, ++_passes, Count, bytesSentPerShard * Count, received, _retries, clock.Elapsed));
-        return results;
     }
 
     private async Task<T> CallShardAsync<T>(int index, string stage, bool needsRows, Func<IShardGrain, int, CancellationToken, Task<T>> call,
