@@ -8,6 +8,7 @@ using MlNetExtensions.Data;
 using MlNetExtensions.Interop;
 using MlNetExtensions.Numerics;
 using MlNetExtensions.Numerics.Glm;
+using MlNetExtensions.Numerics.Optimization;
 using MlNetExtensions.Sharding;
 
 namespace MlNetExtensions;
@@ -41,7 +42,8 @@ public static class MlNetExtensionsOrleans
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad option, or Solver = ConjugateGradient (it needs the rows in one process).</exception>
     /// <exception cref="ShardException">A shard could not be read (the message names it, its silo and the silo's error), or kept failing on the cluster.</exception>
-    /// <exception cref="InvalidOperationException">The normal equations at this d do not fit the memory budget, or the coefficients do not fit in Single.</exception>
+    /// <exception cref="InvalidOperationException">The normal equations at this d do not fit the memory budget or a shard's statistics
+    /// do not fit in one Orleans message (MaxMessageBodySize, 100 MB by default: d above about 5,100), or the coefficients do not fit in Single.</exception>
     /// <exception cref="OperationCanceledException">The fit was cancelled.</exception>
     public static async Task<RegressionPredictionTransformer<LinearRegressionModelParameters>> FitClosedFormLinearRegressionAsync(
         this IGrainFactory client, ShardedDataSource source, ClosedFormLinearRegressionTrainer.Options options,
@@ -68,6 +70,8 @@ public static class MlNetExtensionsOrleans
                     $"At d = {d:N0} features the normal equations are not solved by default (more than {ClosedFormLinearRegressionTrainer.AutoNormalEquationsFeatureLimit:N0} " +
                     "features, or over the memory budget), and the distributed fit has no conjugate-gradient solver. Set Solver = NormalEquations " +
                     "(and MemoryBudgetBytes if needed) to solve them anyway.");
+            MessageLimit.Require(MessageLimit.NormalEquationBytes(d), MessageLimit.Of(client),
+                $"A shard's normal-equation statistics at d = {d:N0} features", "The distributed linear fit always sends them: reduce d (e.g. in the featurization)");
             var (total, read) = await shards.AccumulateAsync(d).ConfigureAwait(false);
             LogRead(channel, read, clock);
             var solution = ClosedFormLinearRegressionTrainer.SolveNormalEquations(total, options, channel);
@@ -98,7 +102,9 @@ public static class MlNetExtensionsOrleans
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad option, or BatchSize set (mini-batches need the rows in one process).</exception>
     /// <exception cref="ShardException">A shard could not be read (the message names it, its silo and the silo's error), or kept failing on the cluster.</exception>
-    /// <exception cref="InvalidOperationException">A single class in the labels, or the coefficients do not fit in Single.</exception>
+    /// <exception cref="InvalidOperationException">A single class in the labels, a shard's Hessian (for Newton, the statistics or gradient
+    /// descent's curvature bound) does not fit in one Orleans message (MaxMessageBodySize, 100 MB by default: d above about 5,100), or the
+    /// coefficients do not fit in Single.</exception>
     /// <exception cref="OperationCanceledException">The fit was cancelled.</exception>
     public static async Task<BinaryPredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>> FitBceLogisticRegressionAsync(
         this IGrainFactory client, ShardedDataSource source, BceLogisticRegressionTrainer.Options options,
@@ -119,12 +125,17 @@ public static class MlNetExtensionsOrleans
         {
             var description = await shards.DescribeAsync().ConfigureAwait(false);
             int d = description.FeatureCount;
+            var budget = MemoryBudget.For(options);
+            var kind = BceLogisticRegressionTrainer.ChooseMinimizer(options, d, budget, channel);
+            // A shard's Hessian travels for Newton, for the statistics, and for gradient descent's exact curvature bound.
+            if (kind == MinimizerKind.Newton || (kind == MinimizerKind.GradientDescent && d <= GlmCurvatureBound.ExactLimit)
+                || GlmTraining.PlanStatistics(options.ComputeStatistics, d, 0, budget).Compute)
+                MessageLimit.Require(MessageLimit.HessianBytes(d), MessageLimit.Of(client), $"A shard's Hessian at d = {d:N0} features (optimizer {kind}, " +
+                    $"ComputeStatistics = {options.ComputeStatistics?.ToString() ?? "Auto"})", "Set Optimizer = Lbfgs and ComputeStatistics = false");
             var rows = await shards.LoadAsync().ConfigureAwait(false);
             LogRead(channel, rows, clock);
             var totals = new GlmTotals(rows.Sum(r => r.WeightSum), rows.Sum(r => r.LabelWeightSum), rows.Sum(r => r.PositiveWeightRows));
             BceLogisticRegressionTrainer.RequireBothClasses(options, totals);
-            var budget = MemoryBudget.For(options);
-            var kind = BceLogisticRegressionTrainer.ChooseMinimizer(options, d, budget, channel);
             var minimization = BceLogisticRegressionTrainer.MinimizationSettings(options, null, kind);
             var objective = new DistributedGlmObjective<LogisticLoss>(shards, d, rows.Sum(r => r.RowsUsed), totals.WeightSum, options.L2Regularization);
             var schema = ShardFit.TrainSchema(ml, description);
