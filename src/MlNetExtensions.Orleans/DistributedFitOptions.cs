@@ -31,7 +31,9 @@ public sealed class DistributedFitOptions
 
     /// <summary>
     /// The prefix of the shard grains' keys ("{FitId}/{shard index}"). Default null: a new GUID per fit, so that every fit
-    /// reads its shards afresh.
+    /// reads its shards afresh. Fits that share an id must not overlap in time: a shard grain holds the rows of one fit (and
+    /// drops them when that fit ends), and a logistic fit whose shard, columns, layout or featurization differ from those of
+    /// the rows its grain holds fails with a <see cref="ShardException"/> rather than train on them.
     /// </summary>
     public string? FitId { get; set; }
 

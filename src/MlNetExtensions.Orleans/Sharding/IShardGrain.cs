@@ -28,7 +28,10 @@ internal interface IShardGrain : IGrainWithStringKey
     [ResponseTimeout("02:00:00")]
     Task<ShardMoments> AccumulateAsync(ShardTask task, CancellationToken cancellationToken);
 
-    /// <summary>Reads the shard's usable rows into memory (once per activation; later calls return what the first read).</summary>
+    /// <summary>
+    /// Reads the shard's usable rows into memory (once per activation; later calls with an equal task return what the first
+    /// read, and a call with another task fails with a <see cref="ShardException"/>).
+    /// </summary>
     [ResponseTimeout("02:00:00")]
     Task<ShardRows> LoadAsync(ShardTask task, CancellationToken cancellationToken);
 

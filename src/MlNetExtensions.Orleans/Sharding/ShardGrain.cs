@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -48,7 +49,16 @@ internal sealed class ShardGrain : Grain, IShardGrain
 
     public Task<ShardRows> LoadAsync(ShardTask task, CancellationToken cancellationToken)
     {
-        if (_rows is not null) return Task.FromResult(_rows);
+        if (_rows is not null && _task is not null)
+        {
+            // The activation's rows are those of the task it was loaded for: another task (a fit that shares this one's FitId
+            // and runs at the same time, with other columns, layout or files) must not train on them.
+            var differences = Differences(_task, task);
+            return differences.Length == 0 ? Task.FromResult(_rows)
+                : Task.FromException<ShardRows>(new ShardException(task.Index, task.Path, RuntimeIdentity, typeof(InvalidOperationException).FullName!,
+                    $"its grain '{this.GetPrimaryKeyString()}' holds the rows of another fit's shard, which differs in {string.Join(", ", differences)}: " +
+                    $"fits that share a {nameof(DistributedFitOptions.FitId)} must not overlap in time (leave FitId null for a new one per fit)."));
+        }
         return RunAsync(task, async (env, ml) =>
         {
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
@@ -102,6 +112,12 @@ internal sealed class ShardGrain : Grain, IShardGrain
         DeactivateOnIdle();
         return Task.CompletedTask;
     }
+
+    /// <summary>The properties in which two tasks differ (compared by value, arrays included).</summary>
+    internal static string[] Differences(ShardTask held, ShardTask asked)
+        => typeof(ShardTask).GetProperties()
+            .Where(p => JsonSerializer.Serialize(p.GetValue(held)) != JsonSerializer.Serialize(p.GetValue(asked)))
+            .Select(p => p.Name).ToArray();
 
     private static TrainingDataReader CreateReader(IDataView view, ShardTask task, FeatureLayout layout)
         => TrainingDataReader.Create(view, task.LabelColumn, task.FeatureColumn, task.WeightColumn,
