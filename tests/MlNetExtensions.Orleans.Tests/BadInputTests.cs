@@ -11,6 +11,37 @@ public class BadInputTests(ClusterFixture cluster)
         => ShardFiles.Generate(name, [50, 60, 70, 80, 90, 100], featureCount: 3, binary, seed: 8);
 
     [Fact]
+    public void FromTextFiles_NullSourceRange_ThrowsArgumentExceptionNamingTheColumn()
+    {
+        var columns = new[]
+        {
+            new TextLoader.Column("Features", DataKind.Single, [new TextLoader.Range(0, 2), null!]),
+            new TextLoader.Column("Label", DataKind.Single, 3),
+        };
+
+        var e = Assert.Throws<ArgumentException>(() => ShardedDataSource.FromTextFiles(["a.csv"], columns));
+
+        Assert.Equal("columns", e.ParamName);
+        Assert.Contains("Column 'Features'", e.Message);
+        Assert.Contains("entry 1 of its 2", e.Message);
+    }
+
+    [Fact]
+    public void FromTextFiles_KeyCountWithoutACount_StaysAKeyColumn()
+    {
+        var columns = new[]
+        {
+            new TextLoader.Column("Unbounded", DataKind.UInt32, [new TextLoader.Range(0)], new KeyCount()),
+            new TextLoader.Column("Bounded", DataKind.UInt32, [new TextLoader.Range(1)], new KeyCount(10)),
+            new TextLoader.Column("Plain", DataKind.Single, 2),
+        };
+
+        var format = ShardedDataSource.FromTextFiles(["a.csv"], columns).Format;
+
+        Assert.Equal([(true, (ulong?)null), (true, 10UL), (false, null)], format.Columns.Select(c => (c.IsKey, c.KeyCount)));
+    }
+
+    [Fact]
     public async Task FitClosedFormLinearRegressionAsync_MissingShardFile_NamesTheShardAndTheSilosError()
     {
         using var files = SixShards("missing");

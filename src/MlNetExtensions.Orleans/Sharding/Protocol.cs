@@ -15,9 +15,12 @@ internal enum ShardFileKind
 [GenerateSerializer, Immutable]
 internal sealed record ShardRange(int Min, int? Max, bool AutoEnd, bool VariableEnd, bool AllOther, bool ForceVector);
 
-/// <summary>A column to load: text columns by ML.NET data kind and field ranges, Parquet columns by source column names.</summary>
+/// <summary>
+/// A column to load: text columns by ML.NET data kind and field ranges (and, for a key column, its <c>KeyCount</c>: IsKey, and
+/// KeyCount null for one without a count), Parquet columns by source column names.
+/// </summary>
 [GenerateSerializer, Immutable]
-internal sealed record ShardColumn(string Name, int DataKind, ShardRange[] Ranges, ulong? KeyCount, string[] SourceColumns);
+internal sealed record ShardColumn(string Name, int DataKind, ShardRange[] Ranges, bool IsKey, ulong? KeyCount, string[] SourceColumns);
 
 /// <summary>The format and column definitions every shard of a source shares.</summary>
 [GenerateSerializer, Immutable]

@@ -50,7 +50,7 @@ internal static class ShardReader
     {
         var columns = format.Columns.Select(c => new TextLoader.Column(c.Name, (DataKind)c.DataKind,
             c.Ranges.Select(r => new TextLoader.Range(r.Min) { Max = r.Max, AutoEnd = r.AutoEnd, VariableEnd = r.VariableEnd, AllOther = r.AllOther, ForceVector = r.ForceVector }).ToArray(),
-            c.KeyCount is { } count ? new KeyCount(count) : null)).ToArray();
+            !c.IsKey ? null : c.KeyCount is { } count ? new KeyCount(count) : new KeyCount())).ToArray();
         var loader = ml.Data.CreateTextLoader(new TextLoader.Options
         {
             Columns = columns,

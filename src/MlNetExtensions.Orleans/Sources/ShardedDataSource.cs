@@ -43,7 +43,7 @@ public sealed class ShardedDataSource
     /// <param name="hasHeader">Whether each shard starts with a header line; every shard's header must then equal the first's. Default false.</param>
     /// <param name="allowQuoting">Whether fields may be quoted. Default false.</param>
     /// <param name="featurizationModelPath">A saved ML.NET pipeline each silo applies to its shard (see the remarks of this class).</param>
-    /// <exception cref="ArgumentException">No shard, a blank path, no column, a column without a source range, or two columns of one name.</exception>
+    /// <exception cref="ArgumentException">No shard, a blank path, no column, a column without a source range or with a null one, or two columns of one name.</exception>
     public static ShardedDataSource FromTextFiles(IEnumerable<string> shards, TextLoader.Column[] columns, char separatorChar = '\t',
         bool hasHeader = false, bool allowQuoting = false, string? featurizationModelPath = null)
     {
@@ -53,8 +53,11 @@ public sealed class ShardedDataSource
             ArgumentNullException.ThrowIfNull(c, nameof(columns));
             if (c.Source is null || c.Source.Length == 0)
                 throw new ArgumentException($"Column '{c.Name}' has no source range: say which fields of a line it reads.", nameof(columns));
+            int missing = Array.IndexOf(c.Source, null);
+            if (missing >= 0)
+                throw new ArgumentException($"Column '{c.Name}' has a null source range (entry {missing} of its {c.Source.Length}): every entry must be a range.", nameof(columns));
             var ranges = c.Source.Select(r => new ShardRange(r.Min, r.Max, r.AutoEnd, r.VariableEnd, r.AllOther, r.ForceVector)).ToArray();
-            return new ShardColumn(c.Name, (int)c.DataKind, ranges, c.KeyCount?.Count, []);
+            return new ShardColumn(c.Name, (int)c.DataKind, ranges, c.KeyCount is not null, c.KeyCount?.Count, []);
         }).ToArray();
         var format = new ShardFormatSpec(ShardFileKind.Text, separatorChar, hasHeader, allowQuoting, CheckColumns(specs));
         return new ShardedDataSource(CheckShards(shards), format, CheckModelPath(featurizationModelPath));
@@ -75,7 +78,7 @@ public sealed class ShardedDataSource
         var specs = columns.Select(c =>
         {
             ArgumentNullException.ThrowIfNull(c, nameof(columns));
-            return new ShardColumn(c.Name, 0, [], null, c.SourceColumns.ToArray());
+            return new ShardColumn(c.Name, 0, [], false, null, c.SourceColumns.ToArray());
         }).ToArray();
         var format = new ShardFormatSpec(ShardFileKind.Parquet, ',', false, false, CheckColumns(specs));
         return new ShardedDataSource(CheckShards(shards), format, CheckModelPath(featurizationModelPath));
