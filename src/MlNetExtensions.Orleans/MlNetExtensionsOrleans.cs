@@ -137,7 +137,7 @@ public static class MlNetExtensionsOrleans
             var totals = new GlmTotals(rows.Sum(r => r.WeightSum), rows.Sum(r => r.LabelWeightSum), rows.Sum(r => r.PositiveWeightRows));
             BceLogisticRegressionTrainer.RequireBothClasses(options, totals);
             var minimization = BceLogisticRegressionTrainer.MinimizationSettings(options, null, kind);
-            var objective = new DistributedGlmObjective<LogisticLoss>(shards, d, rows.Sum(r => r.RowsUsed), totals.WeightSum, options.L2Regularization);
+            var objective = new DistributedGlmObjective(shards, d, rows.Sum(r => r.RowsUsed), totals.WeightSum, options.L2Regularization);
             var schema = ShardFit.TrainSchema(ml, description);
             // The minimisers are synchronous: they run on a thread of their own and wait there for each pass over the shards.
             var model = await Task.Factory.StartNew(

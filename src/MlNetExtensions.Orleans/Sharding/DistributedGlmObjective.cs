@@ -5,12 +5,13 @@ using MlNetExtensions.Numerics.Optimization;
 namespace MlNetExtensions.Sharding;
 
 /// <summary>
-/// A GLM objective whose passes run on shard grains: each grain runs the in-process <see cref="GlmObjective{TLoss}"/> pass
+/// The logistic objective with its passes on shard grains (the grains hold a <see cref="GlmObjective{TLoss}"/> of
+/// <see cref="LogisticLoss"/>, the only loss fitted over shards): each grain runs the in-process pass
 /// over the rows it holds and returns the unscaled sums; this adds them in shard order and finishes them exactly as the
 /// in-process objective finishes its partitions' sums (<see cref="GlmObjective{TLoss}.Penalise"/>). The core library's
 /// minimisers, stopping rules and statistics then run over it unchanged.
 /// </summary>
-internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
+internal sealed class DistributedGlmObjective : IGlmObjective
 {
     private readonly ShardFit _shards;
 
@@ -64,7 +65,7 @@ internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss
         LastMinMargin = minMargin;
         LastMaxAbsScore = maxAbsScore;
         _lastParameters = theta;
-        return GlmObjective<TLoss>.Penalise(loss, gradient, parameters, WeightSum, L2);
+        return GlmObjective<LogisticLoss>.Penalise(loss, gradient, parameters, WeightSum, L2);
     }
 
     /// <exception cref="NotSupportedException">Always: mini-batches would need the rows in one shuffled order; the
@@ -76,17 +77,17 @@ internal sealed class DistributedGlmObjective<TLoss> : IGlmObjective where TLoss
     {
         var theta = parameters.ToArray();
         var h = SumUpper("Hessian", (grain, ct) => grain.HessianAsync(theta, false, ct));
-        GlmObjective<TLoss>.AddPenaltyCurvature(h, L2, WeightSum);
+        GlmObjective<LogisticLoss>.AddPenaltyCurvature(h, L2, WeightSum);
         return h;
     }
 
     public double CurvatureBound(int iterations = 30)
-        => GlmCurvatureBound.Compute<TLoss>(FeatureCount, L2, WeightSum,
+        => GlmCurvatureBound.Compute<LogisticLoss>(FeatureCount, L2, WeightSum,
             () =>
             {
                 var zero = new double[Dimension];
                 var h = SumUpper("CurvatureBound", (grain, ct) => grain.HessianAsync(zero, true, ct));
-                GlmObjective<TLoss>.AddPenaltyCurvature(h, L2, WeightSum);
+                GlmObjective<LogisticLoss>.AddPenaltyCurvature(h, L2, WeightSum);
                 return h;
             },
             (v, product) =>

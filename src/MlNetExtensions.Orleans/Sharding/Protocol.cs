@@ -60,13 +60,12 @@ internal sealed record ShardDescription(int FeatureCount, int Layout, double? Me
 /// <param name="RowsUsed">Rows without a missing or infinite value.</param>
 /// <param name="RowsSkipped">Rows skipped for a missing or infinite value.</param>
 /// <param name="WeightSum">Σw over the used rows.</param>
-/// <param name="LabelWeightSum">Σw·y.</param>
-/// <param name="PositiveWeightRows">Rows with w &gt; 0.</param>
-/// <param name="HeldBytes">Bytes of the rows the grain holds (0 for a streamed pass).</param>
+/// <param name="LabelWeightSum">Σw·y (a load's; NaN for the linear fit's streamed pass, which does not need it).</param>
+/// <param name="PositiveWeightRows">Rows with w &gt; 0 (a load's; 0 for the streamed pass).</param>
 /// <param name="Silo">Where the shard grain ran.</param>
 [GenerateSerializer, Immutable]
 internal sealed record ShardRows(long RowsRead, long RowsUsed, long RowsSkipped, double WeightSum, double LabelWeightSum, long PositiveWeightRows,
-    long HeldBytes, string Silo);
+    string Silo);
 
 /// <summary>A shard's normal-equation statistics (a <c>NormalEquationSnapshot</c>) and what its pass read.</summary>
 [GenerateSerializer, Immutable]

@@ -41,8 +41,8 @@ internal sealed class ShardGrain : Grain, IShardGrain
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
             var (accumulator, summary) = ClosedFormLinearRegressionTrainer.AccumulateSums(env, null, reader, task.Threads);
             var snapshot = accumulator.ExportState();
-            var rows = new ShardRows(summary.RowsRead, summary.RowsUsed, summary.RowsSkippedMissing, summary.WeightSum, double.NaN,
-                accumulator.Count, 0, RuntimeIdentity);
+            // The label sums are the logistic fit's: the linear fit's statistics carry what it needs.
+            var rows = new ShardRows(summary.RowsRead, summary.RowsUsed, summary.RowsSkippedMissing, summary.WeightSum, double.NaN, 0, RuntimeIdentity);
             return new ShardMoments(rows, snapshot.FeatureCount, snapshot.Count, snapshot.HasShift, snapshot.FeatureShiftIsZero,
                 snapshot.Shift, snapshot.UpperSums);
         }, cancellationToken);
@@ -62,16 +62,15 @@ internal sealed class ShardGrain : Grain, IShardGrain
         return RunAsync(task, async (env, ml) =>
         {
             var reader = await OpenReaderAsync(ml, task, cancellationToken);
-            var budget = task.MemoryBudgetBytes is { } bytes ? new MemoryBudget(bytes) : MemoryBudget.Default;
-            var set = reader.ReadAll(env, null, budget);
+            var set = reader.ReadAll(env, null, MemoryBudget.For(task.MemoryBudgetBytes));
             var data = new GlmData(set, task.WeightColumn is not null);
             // The partial sums of the in-process objective over this shard's rows: Σw = 1 and λ = 0 leave them unscaled and
             // unpenalised, and the client scales and penalises their total exactly as the in-process objective does.
             _objective = new GlmObjective<LogisticLoss>(set.Features, set.Labels, data.Weighted ? set.Weights : null, 1.0, 0.0,
-                task.Threads ?? Environment.ProcessorCount);
+                TrainerOptions.MaximumThreadsFor(task.Threads));
             _task = task;
             _rows = new ShardRows(set.Summary.RowsRead, set.Summary.RowsUsed, set.Summary.RowsSkippedMissing, data.WeightSum, data.LabelWeightSum,
-                data.PositiveWeightRows, set.Features.SizeInBytes + 8L * set.Count, RuntimeIdentity);
+                data.PositiveWeightRows, RuntimeIdentity);
             return _rows;
         }, cancellationToken);
     }

@@ -13,7 +13,10 @@ internal readonly record struct MemoryBudget(long Bytes)
     /// <summary>Half of the memory available to the process (the GC's view: physical memory or the container's limit).</summary>
     public static MemoryBudget Default => new(Math.Max(1L << 28, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2));
 
-    public static MemoryBudget For(TrainerOptions options) => options.MemoryBudgetBytes is { } bytes ? new(bytes) : Default;
+    public static MemoryBudget For(TrainerOptions options) => For(options.MemoryBudgetBytes);
+
+    /// <summary>The budget of a <see cref="TrainerOptions.MemoryBudgetBytes"/> value (null: <see cref="Default"/>).</summary>
+    public static MemoryBudget For(long? memoryBudgetBytes) => memoryBudgetBytes is { } bytes ? new(bytes) : Default;
 
     public bool Allows(double bytes) => bytes <= Bytes;
 

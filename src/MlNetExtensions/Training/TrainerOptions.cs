@@ -68,7 +68,10 @@ public abstract class TrainerOptions
     internal virtual TrainerOptions Copy() => (TrainerOptions)MemberwiseClone();
 
     /// <summary>The threads a pass may use: <see cref="NumberOfThreads"/>, or the machine's cores.</summary>
-    internal int MaximumThreads => NumberOfThreads ?? Environment.ProcessorCount;
+    internal int MaximumThreads => MaximumThreadsFor(NumberOfThreads);
+
+    /// <summary>The threads a <see cref="NumberOfThreads"/> value allows (null: one per processor).</summary>
+    internal static int MaximumThreadsFor(int? numberOfThreads) => numberOfThreads ?? Environment.ProcessorCount;
 
     /// <summary>Checks <paramref name="options"/> and returns the trainer's own copy of it.</summary>
     internal static T CheckedCopy<T>(T options) where T : TrainerOptions
