@@ -101,6 +101,15 @@ public class SourceTests(ClusterFixture cluster, ITestOutputHelper output)
         var e = await Assert.ThrowsAsync<ShardException>(() => cluster.Client.FitClosedFormLinearRegressionAsync(
             ShardedDataSource.FromParquetFiles(parquet, [new("Features", "f0", "f9"), new("Label")]), options));
         Assert.Contains("'f9'", e.Error);
+
+        // Read whole: 40 bytes a row (the four Singles of Features twice, Label, Weight); shard 2's 300 rows are over 10,000.
+        var overBudget = await Assert.ThrowsAsync<ShardException>(() => cluster.Client.FitClosedFormLinearRegressionAsync(
+            ShardedDataSource.FromParquetFiles(parquet, columns), new() { ExampleWeightColumnName = "Weight", MemoryBudgetBytes = 10_000 }));
+        Assert.Equal(2, overBudget.ShardIndex);
+        Assert.Equal(typeof(InvalidOperationException).FullName, overBudget.ErrorType);
+        Assert.Contains("Parquet shard", overBudget.Error);
+        Assert.Contains("(300 rows, 3 columns)", overBudget.Error);
+        Assert.Contains("12,000 bytes", overBudget.Error);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetExtensions.Data;
 using Parquet;
 using Parquet.Schema;
 
@@ -32,7 +33,7 @@ internal static class ShardReader
             throw new FileNotFoundException($"Could not find the shard file '{path}'.", path);
         return task.Format.Kind == ShardFileKind.Text
             ? (OpenText(ml, path, task.Format), FirstLineFields(path, task.Format), [])
-            : await OpenParquetAsync(path, task.Format, cancellationToken).ConfigureAwait(false);
+            : await OpenParquetAsync(path, task.Format, MemoryBudget.For(task.MemoryBudgetBytes), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The featurized view: <paramref name="raw"/> through the source's saved pipeline, or as it is.</summary>
@@ -87,8 +88,12 @@ internal static class ShardReader
         return [.. fields];
     }
 
+    /// <summary>
+    /// A Parquet shard read whole into memory (not streamed by row group): each column, then a row-major copy of every vector
+    /// column, about twice the shard's numeric data, checked against the memory budget before anything is read.
+    /// </summary>
     private static async Task<(IDataView View, string[] HeaderFields, string[] SourceColumns)> OpenParquetAsync(string path, ShardFormatSpec format,
-        CancellationToken cancellationToken)
+        MemoryBudget budget, CancellationToken cancellationToken)
     {
         await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
         var fields = reader.Schema.DataFields;
@@ -101,6 +106,17 @@ internal static class ShardReader
         long total = reader.RowGroups.Sum(g => g.RowCount);
         if (total > Array.MaxLength) throw new InvalidOperationException($"A Parquet shard of {total:N0} rows is more than one array holds; split it.");
         int rows = (int)total;
+        // Booleans take a byte a row, strings a reference (their text comes on top), numbers a Single, and a vector its
+        // columns plus the row-major copy.
+        double bytes = format.Columns.Sum(c => c.SourceColumns.Length switch
+        {
+            1 when Field(c, c.SourceColumns[0]).ClrType == typeof(bool) => 1.0 * rows,
+            1 when Field(c, c.SourceColumns[0]).ClrType == typeof(string) => 8.0 * rows,
+            1 => 4.0 * rows,
+            int width => 2 * 4.0 * rows * width,
+        });
+        budget.Require(bytes, $"Reading Parquet shard '{path}' ({rows:N0} rows, {format.Columns.Length} columns) into memory, as Parquet shards are read whole,",
+            "Split it into smaller shards");
         var columns = new List<(string Name, object Values)>();
         foreach (var column in format.Columns)
         {
