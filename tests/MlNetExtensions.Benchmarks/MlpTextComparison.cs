@@ -10,7 +10,7 @@ namespace MlNetExtensions.Benchmarks;
 /// Issue 10 §5/§7, the MLP on sparse text: a 22-class corpus shaped like the GitHub issue labeler (<see cref="TextCorpus"/>:
 /// 2,000 training and 1,000 test documents, ~144k slots and ~650 non-zeros a row through <c>FeaturizeText</c>'s defaults),
 /// <c>Mlp(hiddenLayerSizes: [32], numberOfEpochs: 10)</c> — at its default learning rate and at 0.01, and at the default
-/// rate for 40 epochs — against
+/// rate for 40 epochs, and with every default — against
 /// <c>SdcaMaximumEntropy()</c>, side by side in one process on the same cached features: fit time (median of 3 interleaved
 /// runs), test micro/macro accuracy and log-loss, bytes allocated and the managed heap's peak growth during a fit (a
 /// separate, untimed fit, sampled every 2 ms) against 3 × the sparse data's size plus the model; single-row
@@ -46,6 +46,9 @@ internal sealed class MlpTextComparison : IComparisonSuite
                 { HiddenLayerSizes = [Hidden], NumberOfEpochs = Epochs, Seed = 0, LearningRate = 0.01 }), MlpParameters(slots) * sizeof(float)),
             ($"Mlp, the default learning rate for 40 epochs", ml.MulticlassClassification.Trainers.Mlp(hiddenLayerSizes: [Hidden], numberOfEpochs: 40, seed: 0),
                 MlpParameters(slots) * sizeof(float)),
+            // What a user swapping the MLP into the sample gets without choosing anything: [32], 200 epochs at most, stopping when
+            // the training loss stops improving.
+            ("Mlp() with every default", ml.MulticlassClassification.Trainers.Mlp(seed: 0), MlpParameters(slots) * sizeof(float)),
             ("SdcaMaximumEntropy()", ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), (slots + 1L) * Classes * sizeof(float)),
         };
         var times = Comparison.MedianMilliseconds(3, contenders.Select(c => (Action)(() => c.Trainer.Fit(train))).ToArray());
@@ -96,6 +99,9 @@ internal sealed class MlpTextComparison : IComparisonSuite
             output.WriteLine($"| {contenders[i].Name} | {Comparison.F(times[i], "F0")} | {Comparison.F(times[i] / times[^1], "F3")} | " +
                              $"{Comparison.F(metrics[i].MicroAccuracy, "F4")} | {Comparison.F(metrics[i].MacroAccuracy, "F4")} | {Comparison.F(metrics[i].LogLoss, "F3")} | " +
                              $"{MiB(memory[i].Allocated)} | {MiB(memory[i].PeakGrowth)} | {MiB(3 * sparseBytes + contenders[i].ModelBytes)} |");
+        output.WriteLine();
+        output.WriteLine("Epochs run: " + string.Join("; ", models.Select((m, i) => (m, i)).Where(x => x.m is MlpPredictionTransformer)
+            .Select(x => $"{contenders[x.i].Name} {((MlpPredictionTransformer)x.m).Model.TrainingLoss.Count}")) + ".");
         if (Environment.GetEnvironmentVariable("MLP_TEXT_DENSE") == "1")
         {
             var dense = ml.MulticlassClassification.Trainers.Mlp(new MlpOptions
