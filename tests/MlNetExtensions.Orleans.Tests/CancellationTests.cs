@@ -14,7 +14,7 @@ public class CancellationTests(ClusterFixture cluster, ITestOutputHelper output)
     /// <summary>How long the test waits for what it expects before it gives up (a guard against hanging, not a measurement).</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    [LinuxFact(Timeout = 180_000)]
+    [Fact(Timeout = 180_000)]
     public async Task FitClosedFormLinearRegressionAsync_CancelledWhileEveryShardStreams_StopsTheReadOnEverySilo()
     {
         using var cancellation = new CancellationTokenSource();
@@ -22,7 +22,7 @@ public class CancellationTests(ClusterFixture cluster, ITestOutputHelper output)
             () => cancellation.CancelAsync());
     }
 
-    [LinuxFact(Timeout = 180_000)]
+    [Fact(Timeout = 180_000)]
     public async Task FitClosedFormLinearRegressionAsync_MLContextCancelledWhileEveryShardStreams_ThrowsAndStopsTheReadOnEverySilo()
     {
         // No token: only MLContext.CancelExecution() of the options' context, called while the shards are being read.
