@@ -224,8 +224,8 @@ public sealed class ClosedFormLinearRegressionTrainer
     private static (bool Compute, string? Reason) PlanStatistics(Options options, int d)
     {
         if (options.ComputeStatistics == false) return (false, "ComputeStatistics = false");
-        if (options.ComputeStatistics is null && d > 1000)
-            return (false, $"the coefficient covariance needs the O(d³) inverse, skipped by default above d = 1,000 (d = {d:N0}); set ComputeStatistics = true to compute it");
+        if (options.ComputeStatistics is null && d > GlmTraining.AutoStatisticsFeatureLimit)
+            return (false, $"the coefficient covariance needs the O(d³) inverse, skipped by default above d = {GlmTraining.AutoStatisticsFeatureLimit:N0} (d = {d:N0}); set ComputeStatistics = true to compute it");
         return (true, null);
     }
 

@@ -16,10 +16,6 @@ internal sealed class SeparationRule(int featureCount, double initialObjective) 
     private const double DecayPerDoubling = 0.7;
     private readonly List<(double Objective, double Norm)> _checkpoints = [];
 
-    /// <summary>The rule for a fit with penalty <paramref name="l2"/>: none when λ &gt; 0 (a finite optimum always exists).</summary>
-    public static SeparationRule? For(double l2, int featureCount, double initialObjective)
-        => l2 != 0 ? null : new SeparationRule(featureCount, initialObjective);
-
     public bool ShouldStop(int iteration, double objective, double[] parameters, double minMargin)
     {
         if (minMargin > 0) return true;
@@ -49,13 +45,13 @@ internal sealed class SeparationRule(int featureCount, double initialObjective) 
         {
             const int probeIterations = 50;
             var probe = GlmMinimizer.Minimize(MinimizerKind.Newton, objective, start, settings with { MaximumIterations = probeIterations },
-                env, ch, For(objective.L2, objective.FeatureCount, f0));
+                env, ch, new SeparationRule(objective.FeatureCount, f0));
             bool separable = probe.Reason == StopReason.NoFiniteOptimum;
             ch.Info(MessageSensitivity.None, separable
                 ? $"Without L2, a Newton probe found the data linearly separable after {probe.Iterations} steps; gradient descent is skipped."
                 : "Without L2, a Newton probe found no linear separation; gradient descent follows.");
             if (separable) return probe;
         }
-        return GlmMinimizer.Minimize(kind, objective, start, settings, env, ch, For(objective.L2, objective.FeatureCount, f0));
+        return GlmMinimizer.Minimize(kind, objective, start, settings, env, ch, new SeparationRule(objective.FeatureCount, f0));
     }
 }

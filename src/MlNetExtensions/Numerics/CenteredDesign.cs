@@ -17,6 +17,7 @@ internal sealed class CenteredDesign : ILinearOperator
     private readonly double[][] _partials;
     private readonly double[] _partialSums;
     private readonly double[] _rowBuffer;
+    private readonly double[] _vector;
 
     /// <param name="rows">The feature rows.</param>
     /// <param name="weights">One weight per row, or null for all ones.</param>
@@ -30,6 +31,7 @@ internal sealed class CenteredDesign : ILinearOperator
         _partials = new double[_partitions.Count][];
         for (int p = 0; p < _partials.Length; p++) _partials[p] = new double[rows.FeatureCount];
         _partialSums = new double[_partitions.Count];
+        _vector = new double[rows.FeatureCount];
         _rowBuffer = new double[rows.Count];
         _means = new double[rows.FeatureCount];
         var ones = new double[rows.Count];
@@ -61,7 +63,10 @@ internal sealed class CenteredDesign : ILinearOperator
     public void Multiply(ReadOnlySpan<double> v, Span<double> result)
     {
         double shift = System.Numerics.Tensors.TensorPrimitives.Dot(_means, v);
-        var vector = v.ToArray();
+        // The partitions' closure cannot hold a span: v goes to a buffer of the design's own (a fresh array every conjugate-
+        // gradient iteration would be a large-object allocation at wide d).
+        var vector = _vector;
+        v.CopyTo(vector);
         var output = _rowBuffer;
         _partitions.Run(_partitions.Count, p =>
         {

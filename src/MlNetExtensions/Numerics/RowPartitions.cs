@@ -24,11 +24,6 @@ internal sealed class RowPartitions
     /// </summary>
     public const int MinimumNonZerosPerPartialEntry = 8;
 
-    public RowPartitions(int rows, int maximumThreads)
-        : this(rows, CountFor(rows), maximumThreads)
-    {
-    }
-
     /// <summary>Partitions of <paramref name="rows"/>: by row count, and for sparse rows also by non-zeros against d.</summary>
     public RowPartitions(FeatureRows rows, int maximumThreads)
         : this(rows.Count, CountFor(rows), maximumThreads)

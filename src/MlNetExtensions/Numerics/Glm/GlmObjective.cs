@@ -196,16 +196,17 @@ internal sealed class GlmObjective<TLoss> : IGlmObjective where TLoss : IGlmLoss
     internal void GramProduct(double[] v, double[] product)
     {
         int d = FeatureCount;
-        var partials = new double[_partitions][];
+        // The gradient partials are idle between evaluations: the power iteration's partial products go there.
+        var partials = _gradientPartials;
         void Partition(int p)
         {
             var (from, to) = Range(0, Count, _partitions, p);
-            var acc = new double[d + 1];
+            var acc = partials[p];
+            Array.Clear(acc);
             if (_rows is DenseRows dense)
                 GlmKernels.GramProduct(dense.Rows(from, to), WeightsOf(from, to), to - from, d, v, acc);
             else
                 SparseGlmKernels.GramProduct((SparseRows)_rows, from, to, _weights, v, acc);
-            partials[p] = acc;
         }
         Run(_partitions, Partition);
         Array.Clear(product);

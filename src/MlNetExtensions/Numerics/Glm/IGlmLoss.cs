@@ -34,7 +34,8 @@ internal readonly struct LogisticLoss : IGlmLoss
 {
     /// <remarks>
     /// With e = exp(−|z|): log(1 + exp(z)) = max(z, 0) + log(1 + e) and σ(z) = 1/(1 + e) for z ≥ 0, e/(1 + e) below: one
-    /// exponential for both, and the same values, to the bit, as <see cref="Softplus"/> and <see cref="Sigmoid"/> give.
+    /// exponential for both, and the same values, to the bit, as the separate softplus (z + log(1 + e⁻ᶻ) above 0, log(1 + eᶻ)
+    /// below) and <see cref="Sigmoid"/> give.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double LossAndDerivative(double y, double z, out double derivative)
@@ -54,10 +55,6 @@ internal readonly struct LogisticLoss : IGlmLoss
     public static double MaximumCurvature => 0.25;
 
     public static bool TracksMargins => true;
-
-    /// <summary>log(1 + eᶻ) without overflow or loss of digits at either tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Softplus(double z) => z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
 
     /// <summary>σ(z) = 1/(1 + e⁻ᶻ), exact at both tails.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
