@@ -140,10 +140,13 @@ internal sealed class TrainingDataReader
     /// <summary>An empty block of the reader's layout (a sparse one sized from the non-zeros a row measured, when there are).</summary>
     public RowBlock CreateBlock(int capacity = DefaultBlockRows)
         => Layout == FeatureLayout.Sparse
-            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength, MeasuredNonZerosPerRow is { } perRow
-                ? (long)Math.Ceiling(capacity * perRow * 1.05) + 1024
-                : (long)capacity * Math.Min(FeatureCount, 64)))
+            ? new SparseRowBlock(capacity, FeatureCount, (int)Math.Min(Array.MaxLength,
+                ExpectedNonZeros(capacity) ?? (long)capacity * Math.Min(FeatureCount, 64)))
             : new DenseRowBlock(capacity, FeatureCount);
+
+    /// <summary>Non-zeros <paramref name="rows"/> rows should hold, from the rows the layout decision read (5% and 1,024 to spare); null when it read none.</summary>
+    private long? ExpectedNonZeros(long rows)
+        => MeasuredNonZerosPerRow is { } perRow ? (long)Math.Ceiling(rows * perRow * 1.05) + 1024 : null;
 
     /// <summary>The label's key values (class names), or null when it has none or is not a key.</summary>
     public string[]? GetClassNames()
@@ -231,7 +234,7 @@ internal sealed class TrainingDataReader
             // Sized from the rows the layout decision read (5% to spare), so that the usual read allocates once: growing by
             // doubling copied ~2× the data through the large-object heap and cost full collections (measured 150–540 ms
             // against a 12 ms stream for 5M non-zeros).
-            long expected = known is { } n0 && MeasuredNonZerosPerRow is { } perRow ? (long)Math.Ceiling(n0 * perRow * 1.05) + 1024 : capacity;
+            long expected = (known is { } n0 ? ExpectedNonZeros(n0) : null) ?? capacity;
             expected = Math.Clamp(expected, 16, Array.MaxLength);
             budget.Require(expected * (double)(sizeof(int) + sizeof(float)),
                 $"Holding the training rows sparsely (about {expected:N0} non-zeros, d = {d:N0})", "Use a smaller sample");

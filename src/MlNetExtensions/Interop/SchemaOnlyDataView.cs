@@ -36,14 +36,6 @@ internal sealed class SchemaOnlyDataView(DataViewSchema schema) : IDataView
         return builder.ToSchema();
     }
 
-    /// <summary><paramref name="schema"/> without the column at <paramref name="index"/>.</summary>
-    public static DataViewSchema Without(DataViewSchema schema, int index)
-    {
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(schema.Where(c => c.Index != index));
-        return builder.ToSchema();
-    }
-
     private sealed class Cursor(DataViewSchema schema) : DataViewRowCursor
     {
         public override DataViewSchema Schema { get; } = schema;

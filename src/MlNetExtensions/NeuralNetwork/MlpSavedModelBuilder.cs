@@ -61,6 +61,7 @@ internal static class MlpSavedModelBuilder
         string hiddenColumnName, ITransformer outputLayer, ITransformer? dropHidden)
     {
         if (network.HiddenLayerCount == 0) return outputLayer;
+        ArgumentNullException.ThrowIfNull(dropHidden);
         var ml = env as MLContext ?? new MLContext();
         IDataView view = new SchemaOnlyDataView(SchemaOnlyDataView.SchemaOf((featureColumnName, featureType)));
         var elements = new List<ITransformer>();
@@ -87,7 +88,7 @@ internal static class MlpSavedModelBuilder
             inputWidth = width;
         }
         elements.Add(outputLayer);
-        elements.Add(dropHidden ?? ml.Transforms.DropColumns(hiddenColumnName).Fit(outputLayer.Transform(view)));
+        elements.Add(dropHidden);
         return new TransformerChain<ITransformer>(elements.ToArray());
     }
 

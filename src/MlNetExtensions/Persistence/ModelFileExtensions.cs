@@ -74,10 +74,7 @@ public static class ModelFileExtensions
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentException.ThrowIfNullOrEmpty(filePath);
-        var bytes = File.ReadAllBytes(filePath);
-        using var stream = new MemoryStream(bytes, writable: false);
-        var model = catalog.Load(stream, out inputSchema);
-        return ModelExtensions.Restore(MlNetInternals.GetEnvironment(catalog), model, bytes);
+        return Load(catalog, File.ReadAllBytes(filePath), out inputSchema);
     }
 
     /// <summary>As <see cref="LoadWithExtensions(ModelOperationsCatalog, string, out DataViewSchema)"/>, from a readable stream.</summary>
@@ -91,9 +88,14 @@ public static class ModelFileExtensions
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        var bytes = buffer.ToArray();
-        using var copy = new MemoryStream(bytes, writable: false);
-        var model = catalog.Load(copy, out inputSchema);
+        return Load(catalog, buffer.ToArray(), out inputSchema);
+    }
+
+    /// <summary>ML.NET's <c>Load</c> of the zip <paramref name="bytes"/>, then this library's entries restored from the same bytes.</summary>
+    private static ITransformer Load(ModelOperationsCatalog catalog, byte[] bytes, out DataViewSchema inputSchema)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var model = catalog.Load(stream, out inputSchema);
         return ModelExtensions.Restore(MlNetInternals.GetEnvironment(catalog), model, bytes);
     }
 

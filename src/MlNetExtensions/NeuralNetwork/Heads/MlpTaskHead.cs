@@ -78,6 +78,15 @@ internal abstract class MlpTaskHead
     /// </summary>
     public abstract Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row);
 
+    /// <summary>
+    /// The getters of <paramref name="outputColumns"/> over <paramref name="row"/>, into <paramref name="getters"/> at each
+    /// column's index: one <see cref="MakeGetter"/> each, unless a head's columns share work per row (multiclass).
+    /// </summary>
+    public virtual void MakeGetters(IEnumerable<DataViewSchema.Column> outputColumns, IMlpLogits row, Delegate?[] getters)
+    {
+        foreach (var c in outputColumns) getters[c.Index] = MakeGetter(c, row);
+    }
+
     /// <summary>Adds the output layer's nodes (reading <paramref name="hidden"/> with initializers W{layer}, b{layer}) and the graph outputs.</summary>
     public abstract void AddOnnxOutputs(OnnxGraphWriter writer, string hidden, int layer, int units);
 
@@ -197,24 +206,39 @@ internal abstract class MlpTaskHead
 
         public override IReadOnlyList<string> OutputColumnNames { get; } = [ScoreColumn, PredictedLabelColumn];
 
-        public override Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row)
+        public override Delegate MakeGetter(DataViewSchema.Column column, IMlpLogits row) => MakeGetter(column, new RowProbabilities(row));
+
+        /// <summary>Score and PredictedLabel over one <see cref="RowProbabilities"/>: the softmax runs once per row for both.</summary>
+        public override void MakeGetters(IEnumerable<DataViewSchema.Column> outputColumns, IMlpLogits row, Delegate?[] getters)
         {
-            // Both columns come from the same probabilities: computed once per row.
-            long computedAt = long.MinValue;
-            var probabilities = Array.Empty<float>();
-            void Compute()
+            var shared = new RowProbabilities(row);
+            foreach (var c in outputColumns) getters[c.Index] = MakeGetter(c, shared);
+        }
+
+        /// <summary>The current row's class probabilities, computed once per row position.</summary>
+        private sealed class RowProbabilities(IMlpLogits row)
+        {
+            private long _computedAt = long.MinValue;
+
+            public float[] Values { get; private set; } = [];
+
+            public float[] Compute()
             {
-                if (computedAt == row.Position && computedAt >= 0) return;
+                if (_computedAt == row.Position && _computedAt >= 0) return Values;
                 var logits = row.Logits;
-                if (probabilities.Length != logits.Length) probabilities = new float[logits.Length];
-                Softmax(logits, probabilities);
-                computedAt = row.Position;
+                if (Values.Length != logits.Length) Values = new float[logits.Length];
+                Softmax(logits, Values);
+                _computedAt = row.Position;
+                return Values;
             }
-            return column.Name switch
+        }
+
+        private static Delegate MakeGetter(DataViewSchema.Column column, RowProbabilities shared)
+            => column.Name switch
             {
                 ScoreColumn => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
-                    Compute();
+                    var probabilities = shared.Compute();
                     var editor = VBufferEditor.Create(ref value, probabilities.Length);
                     probabilities.CopyTo(editor.Values);
                     value = editor.Commit();
@@ -222,7 +246,7 @@ internal abstract class MlpTaskHead
                 // MulticlassClassificationScorer: the first maximum (NaN skipped) as key index + 1; 0 when all are NaN.
                 PredictedLabelColumn => (ValueGetter<uint>)((ref uint value) =>
                 {
-                    Compute();
+                    var probabilities = shared.Compute();
                     int best = -1;
                     float max = float.NegativeInfinity;
                     for (int k = 0; k < probabilities.Length; k++)
@@ -231,7 +255,6 @@ internal abstract class MlpTaskHead
                 }),
                 _ => throw Unknown(column),
             };
-        }
 
         /// <summary>
         /// MaximumEntropyModelParameters.Calibrate: p_k = exp(z_k − log Σ exp z) with ML.NET's log-sum-exp (the maximum

@@ -25,10 +25,10 @@ internal sealed class OnnxGraphWriter(long opsetVersion = OnnxGraphWriter.Defaul
     private int _nodeCount;
 
     /// <summary>Declares a graph input of float type and shape [N, <paramref name="width"/>] (N symbolic).</summary>
-    public void AddInput(string name, int width) => _inputs.Add(ValueInfo(name, width, true, FloatElementType));
+    public void AddInput(string name, int width) => _inputs.Add(ValueInfo(name, width, FloatElementType));
 
     /// <summary>Declares a graph output of shape [N, <paramref name="width"/>] and the given element type (float by default).</summary>
-    public void AddOutput(string name, int width, int elementType = FloatElementType) => _outputs.Add(ValueInfo(name, width, true, elementType));
+    public void AddOutput(string name, int width, int elementType = FloatElementType) => _outputs.Add(ValueInfo(name, width, elementType));
 
     /// <summary>Adds a constant float tensor.</summary>
     public void AddInitializer(string name, ReadOnlySpan<float> values, params long[] dims)
@@ -113,7 +113,7 @@ internal sealed class OnnxGraphWriter(long opsetVersion = OnnxGraphWriter.Defaul
         stream.Write(model);
     }
 
-    private static byte[] ValueInfo(string name, int width, bool batched, int elementType) => Message(o =>
+    private static byte[] ValueInfo(string name, int width, int elementType) => Message(o =>
     {
         o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(name);
         WriteMessage(o, 2, Message(type => WriteMessage(type, 1, Message(tensor =>
@@ -121,8 +121,8 @@ internal sealed class OnnxGraphWriter(long opsetVersion = OnnxGraphWriter.Defaul
             tensor.WriteTag(1, WireFormat.WireType.Varint); tensor.WriteInt32(elementType);
             WriteMessage(tensor, 2, Message(shape =>
             {
-                if (batched)
-                    WriteMessage(shape, 1, Message(dim => { dim.WriteTag(2, WireFormat.WireType.LengthDelimited); dim.WriteString("N"); }));
+                // A batch dimension N, then the width.
+                WriteMessage(shape, 1, Message(dim => { dim.WriteTag(2, WireFormat.WireType.LengthDelimited); dim.WriteString("N"); }));
                 WriteMessage(shape, 1, Message(dim => { dim.WriteTag(1, WireFormat.WireType.Varint); dim.WriteInt64(width); }));
             }));
         }))));

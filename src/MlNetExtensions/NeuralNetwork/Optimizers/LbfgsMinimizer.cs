@@ -61,9 +61,6 @@ internal sealed class LbfgsMinimizer
     public static double BytesFor(int parameterCount, int historySize = 10)
         => (double)parameterCount * (2 * historySize * sizeof(float) + sizeof(double) + 3 * sizeof(float));
 
-    /// <summary>Objective evaluations so far (each one full pass over the data).</summary>
-    public int Evaluations { get; private set; }
-
     public static double MaxAbs(ReadOnlySpan<float> values)
     {
         double max = 0;
@@ -243,7 +240,6 @@ internal sealed class LbfgsMinimizer
     {
         float a = (float)alpha;
         for (int i = 0; i < x.Length; i++) _trial[i] = x[i] + a * _direction[i];
-        Evaluations++;
         double value = objective(_trial, _trialGradient);
         slope = 0;
         for (int i = 0; i < x.Length; i++) slope += (double)_trialGradient[i] * _direction[i];

@@ -50,8 +50,7 @@ internal sealed class MlpRowMapper(MlpScoringPlan plan) : IRowToRowMapper
             _features = input.GetGetter<VBuffer<float>>(input.Schema[plan.FeatureColumnName]);
             _workspace = new MlpWorkspace(plan.Network, 1);
             _x = new FeatureBlock(plan.Network.InputCount, 1);
-            foreach (var c in active)
-                if (plan.IsOutput(c)) _outputGetters[c.Index] = plan.Head.MakeGetter(c, this);
+            plan.Head.MakeGetters(active.Where(plan.IsOutput), this, _outputGetters);
         }
 
         public override DataViewSchema Schema => _plan.OutputSchema;

@@ -87,8 +87,7 @@ internal sealed class MlpScoringDataView : IDataView
             _block = new FeatureBlock(network.InputCount, BlockRows);
             _ids = new DataViewRowId[BlockRows];
             _outputs = network.OutputCount;
-            foreach (var c in needed)
-                if (plan.IsOutput(c)) _outputGetters[c.Index] = plan.Head.MakeGetter(c, this);
+            plan.Head.MakeGetters(needed.Where(plan.IsOutput), this, _outputGetters);
         }
 
         public override DataViewSchema Schema => _plan.OutputSchema;

@@ -16,6 +16,9 @@ internal sealed class BatchRows
     private readonly int[] _offsets = [], _indices = [];
     private readonly float[] _values = [];
 
+    /// <summary>The held sparse rows' non-zero counts, ascending (empty for dense rows): sorted once, read by every piece.</summary>
+    private readonly int[] _sortedLengths = [];
+
     public BatchRows(FeatureRows source, int capacity)
     {
         _source = source;
@@ -24,7 +27,10 @@ internal sealed class BatchRows
         if (source is SparseRows sparse)
         {
             _offsets = new int[capacity + 1];
-            int most = MostNonZeros(sparse, capacity);
+            _sortedLengths = new int[sparse.Count];
+            for (int r = 0; r < _sortedLengths.Length; r++) _sortedLengths[r] = sparse.Offsets[r + 1] - sparse.Offsets[r];
+            Array.Sort(_sortedLengths);
+            int most = MostNonZeros(capacity);
             _indices = new int[most];
             _values = new float[most];
         }
@@ -73,15 +79,10 @@ internal sealed class BatchRows
             : MlpInput.FromDense(_dense.AsSpan(from * d, count * d), count);
     }
 
-    /// <summary>The most non-zeros any <paramref name="count"/> of the held rows hold together (0 for dense rows).</summary>
-    public int MostNonZeros(int count) => _source is SparseRows sparse ? MostNonZeros(sparse, count) : 0;
-
-    /// <summary>The most non-zeros any <paramref name="count"/> of <paramref name="rows"/> hold together (the largest rows' sum).</summary>
-    public static int MostNonZeros(SparseRows rows, int count)
+    /// <summary>The most non-zeros any <paramref name="count"/> of the held rows hold together (the largest rows' sum; 0 for dense rows).</summary>
+    public int MostNonZeros(int count)
     {
-        var lengths = new int[rows.Count];
-        for (int r = 0; r < lengths.Length; r++) lengths[r] = rows.Offsets[r + 1] - rows.Offsets[r];
-        Array.Sort(lengths);
+        var lengths = _sortedLengths;
         long sum = 0;
         for (int i = lengths.Length - 1; i >= Math.Max(0, lengths.Length - count); i--) sum += lengths[i];
         return (int)Math.Min(sum, Array.MaxLength);

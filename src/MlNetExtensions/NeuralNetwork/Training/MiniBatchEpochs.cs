@@ -45,6 +45,7 @@ internal sealed class MiniBatchEpochs : IEpochRunner
     private readonly BatchPart? _first, _second;
     private readonly HalfBatchWorker? _worker;
     private readonly Action? _runFirst;
+    private readonly MlpOptimizer _optimizerKind;
 
     public MiniBatchEpochs(IHostEnvironment env, MlpNetwork network, OutputLoss loss, TrainingSet train, int units, float lambda,
         double trainWeight, MlpOptions options, int seed)
@@ -55,6 +56,7 @@ internal sealed class MiniBatchEpochs : IEpochRunner
         _sparse = train.Features is SparseRows;
         BatchSize = Math.Min(options.BatchSize ?? MlpOptions.Defaults.BatchSize, n);
         _optimizer = ParameterOptimizer.Create(options, network.Parameters.Length);
+        _optimizerKind = options.Optimizer;
         _segments = network.Segments();
         // Every parameter's gradient but, on sparse rows, the first layer's weights (the step reads those from the pieces).
         _gradient = new float[network.Parameters.Length - (_sparse ? network.FirstLayerWeightCount : 0)];
@@ -75,21 +77,15 @@ internal sealed class MiniBatchEpochs : IEpochRunner
 
     public void Restore(MlpTrainingState state, IChannel channel)
     {
-        if (state.Optimizer != OptimizerKind || (_optimizer.FirstMoments?.Length ?? 0) != (state.FirstMoments?.Length ?? 0))
+        if (state.Optimizer != _optimizerKind || (_optimizer.FirstMoments?.Length ?? 0) != (state.FirstMoments?.Length ?? 0))
         {
             channel.Info(MessageSensitivity.None,
-                $"The model's optimizer state is {state.Optimizer}'s; {OptimizerKind} starts with fresh moments.");
+                $"The model's optimizer state is {state.Optimizer}'s; {_optimizerKind} starts with fresh moments.");
             return;
         }
         _optimizer.Restore(state.OptimizerSteps, state.FirstMoments, state.SecondMoments);
     }
 
-    private MlpOptimizer OptimizerKind => _optimizer switch
-    {
-        AdamOptimizer => MlpOptimizer.Adam,
-        MomentumOptimizer => MlpOptimizer.Momentum,
-        _ => MlpOptimizer.Sgd,
-    };
 
     // The live arrays, not copies: the state is taken once, after the last epoch (two copies of a 150k × 32 network's
     // moments would be 40 MB more at the fit's peak).
