@@ -76,7 +76,7 @@ public static class MlNetExtensionsOrleans
             LogRead(channel, read, clock);
             var solution = ClosedFormLinearRegressionTrainer.SolveNormalEquations(total, options, channel);
             var model = ClosedFormLinearRegressionTrainer.CreateTransformer(env, channel, options, solution, ShardFit.TrainSchema(ml, description));
-            ThrowIfCancelled(env, cancellationToken);
+            ShardFit.ThrowIfCancelled(env, cancellationToken);
             channel.Info(MessageSensitivity.None, $"Distributed closed-form linear regression over {shards.Count} shards: {clock.ElapsedMilliseconds} ms, {shards.Retries} retries.");
             return model;
         }
@@ -143,7 +143,7 @@ public static class MlNetExtensionsOrleans
             var model = await Task.Factory.StartNew(
                 () => BceLogisticRegressionTrainer.TrainOn(env, channel, clock, options, objective, totals, kind, minimization, budget, schema),
                 cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-            ThrowIfCancelled(env, cancellationToken);
+            ShardFit.ThrowIfCancelled(env, cancellationToken);
             channel.Info(MessageSensitivity.None, $"Distributed logistic regression over {shards.Count} shards: {clock.ElapsedMilliseconds} ms, {shards.Retries} retries.");
             return model;
         }
@@ -151,13 +151,6 @@ public static class MlNetExtensionsOrleans
         {
             await shards.ReleaseAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Never a model after a cancellation, whichever way it came and however late.</summary>
-    private static void ThrowIfCancelled(IHostEnvironment env, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        MlNetInternals.ThrowIfCanceled(env);
     }
 
     private static DistributedFitOptions Prepare(DistributedFitOptions? options, out MLContext ml)

@@ -76,9 +76,7 @@ internal sealed class DistributedGlmObjective : IGlmObjective
     public Matrix<double> Hessian(ReadOnlySpan<double> parameters)
     {
         var theta = parameters.ToArray();
-        var h = SumUpper("Hessian", (grain, ct) => grain.HessianAsync(theta, false, ct));
-        GlmObjective<LogisticLoss>.AddPenaltyCurvature(h, L2, WeightSum);
-        return h;
+        return PenalisedHessian("Hessian", (grain, ct) => grain.HessianAsync(theta, false, ct));
     }
 
     public double CurvatureBound(int iterations = 30)
@@ -86,9 +84,7 @@ internal sealed class DistributedGlmObjective : IGlmObjective
             () =>
             {
                 var zero = new double[Dimension];
-                var h = SumUpper("CurvatureBound", (grain, ct) => grain.HessianAsync(zero, true, ct));
-                GlmObjective<LogisticLoss>.AddPenaltyCurvature(h, L2, WeightSum);
-                return h;
+                return PenalisedHessian("CurvatureBound", (grain, ct) => grain.HessianAsync(zero, true, ct));
             },
             (v, product) =>
             {
@@ -105,6 +101,13 @@ internal sealed class DistributedGlmObjective : IGlmObjective
     /// The shards' upper triangles added in shard order, as a full symmetric matrix: each is added into the matrix's upper
     /// triangle as it arrives and dropped, so the client holds the matrix and one shard's triangle, not all of them.
     /// </summary>
+    private Matrix<double> PenalisedHessian(string stage, Func<IShardGrain, CancellationToken, Task<double[]>> call)
+    {
+        var h = SumUpper(stage, call);
+        GlmObjective<LogisticLoss>.AddPenaltyCurvature(h, L2, WeightSum);
+        return h;
+    }
+
     private Matrix<double> SumUpper(string stage, Func<IShardGrain, CancellationToken, Task<double[]>> call)
     {
         int m = Dimension;

@@ -67,7 +67,7 @@ internal sealed record ShardDescription(int FeatureCount, int Layout, double? Me
 internal sealed record ShardRows(long RowsRead, long RowsUsed, long RowsSkipped, double WeightSum, double LabelWeightSum, long PositiveWeightRows,
     string Silo);
 
-/// <summary>A shard's normal-equation statistics (a <c>NormalEquationSnapshot</c>) and what its pass read.</summary>
+/// <summary>A shard's normal-equation statistics (a <c>NormalEquationState</c>) and what its pass read.</summary>
 [GenerateSerializer, Immutable]
 internal sealed record ShardMoments(ShardRows Rows, int FeatureCount, long Count, bool HasShift, bool FeatureShiftIsZero, double[] Shift, double[] UpperSums);
 

@@ -165,8 +165,7 @@ internal sealed class ShardFit
     private async Task RunAsync<T>(string stage, bool needsRows, long bytesSentPerShard, Func<T, long> bytesReceived,
         Func<IShardGrain, int, CancellationToken, Task<T>> call, Action<int, T> consume)
     {
-        _cancellation.ThrowIfCancellationRequested();
-        MlNetInternals.ThrowIfCanceled(_env);
+        ThrowIfCancelled(_env, _cancellation);
         var clock = Stopwatch.StartNew();
         using var pass = CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
         var calls = new Task<T>?[Count];
@@ -195,8 +194,7 @@ internal sealed class ShardFit
             await pass.CancelAsync().ConfigureAwait(false);
             var pending = calls.OfType<Task<T>>().ToArray();
             await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            _cancellation.ThrowIfCancellationRequested();
-            MlNetInternals.ThrowIfCanceled(_env);
+            ThrowIfCancelled(_env, _cancellation);
             var failure = pending.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException).OfType<ShardException>()
                 .OrderBy(e => e.ShardIndex).FirstOrDefault();
             if (failure is not null) throw failure;
@@ -208,8 +206,7 @@ internal sealed class ShardFit
             await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         // A cancellation that came as the last shard answered: never a result after it.
-        _cancellation.ThrowIfCancellationRequested();
-        MlNetInternals.ThrowIfCanceled(_env);
+        ThrowIfCancelled(_env, _cancellation);
         _options.Progress?.Report(new DistributedFitProgress(stage, ++_passes, Count, bytesSentPerShard * Count, received, _retries, clock.Elapsed));
     }
 
@@ -331,6 +328,13 @@ internal sealed class ShardFit
         {
             return null;
         }
+    }
+
+    /// <summary>Never a result after a cancellation, whichever way it came (the caller's token or <c>MLContext.CancelExecution()</c>) and however late.</summary>
+    internal static void ThrowIfCancelled(IHostEnvironment env, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        MlNetInternals.ThrowIfCanceled(env);
     }
 
     /// <summary>How often a pass checks that its shards' silos are alive.</summary>
